@@ -1,0 +1,85 @@
+"""Spans: half-open stretches of rational time, ``[begin, end)``.
+
+>>> s = Span(Time(1, 2), Time(5, 2))
+>>> [str(c) for c in s.cycles()]
+['1/2 → 1', '1 → 2', '2 → 5/2']
+>>> print(Span(0, 1).intersection(Span(Time(1, 2), 2)))
+1/2 → 1
+"""
+
+from __future__ import annotations
+
+from .time import Time, to_time
+
+__all__ = ["Span"]
+
+
+class Span:
+    """A stretch of time from ``begin`` to ``end`` (cycles)."""
+
+    __slots__ = ("begin", "end")
+
+    def __init__(self, begin, end):
+        self.begin = begin if begin.__class__ is Time else to_time(begin)
+        self.end = end if end.__class__ is Time else to_time(end)
+
+    def cycles(self) -> list["Span"]:
+        """Split at cycle boundaries; a zero-width span stays whole."""
+        begin, end = self.begin, self.end
+        if begin == end:
+            return [self]
+        spans = []
+        end_sam = end.sam()
+        while end > begin:
+            sam = begin.sam()
+            if sam == end_sam:
+                spans.append(Span(begin, end))
+                break
+            next_begin = sam + 1
+            spans.append(Span(begin, next_begin))
+            begin = next_begin
+        return spans
+
+    @property
+    def duration(self) -> Time:
+        return self.end - self.begin
+
+    def midpoint(self) -> Time:
+        return self.begin + (self.end - self.begin) / 2
+
+    def with_time(self, f) -> "Span":
+        """Apply ``f`` to both ends."""
+        return Span(f(self.begin), f(self.end))
+
+    def with_cycle(self, f) -> "Span":
+        """Apply ``f`` to both ends measured from the start of the begin's cycle."""
+        sam = self.begin.sam()
+        return Span(sam + f(self.begin - sam), sam + f(self.end - sam))
+
+    def intersection(self, other: "Span") -> "Span | None":
+        """The overlap, or None; a zero-width touch at an end is no overlap."""
+        sb, se, ob, oe = self.begin, self.end, other.begin, other.end
+        begin = sb if sb > ob else ob
+        end = se if se < oe else oe
+        if begin > end:
+            return None
+        if begin == end:
+            if begin == se and sb < se:
+                return None
+            if begin == oe and ob < oe:
+                return None
+        return Span(begin, end)
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Span) and self.begin == other.begin and self.end == other.end
+        )
+
+    def __hash__(self):
+        return hash((self.begin, self.end))
+
+    def __repr__(self):
+        return f"Span({self.begin}, {self.end})"
+
+    def __str__(self):
+        return f"{self.begin} → {self.end}"
