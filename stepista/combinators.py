@@ -4,7 +4,8 @@ Each is written in terms of the core primitives and means what its namesake
 means in Strudel 1.1.0 (the golden tests hold them to it).
 
 >>> from .pattern import sequence
->>> [e.value for e in sequence("a", "b", "c").rev().first_cycle()]
+>>> events = sequence("a", "b", "c").rev().first_cycle()
+>>> [e.value for e in sorted(events, key=lambda e: e.part.begin)]
 ['c', 'b', 'a']
 >>> [str(e.whole) for e in sequence("a", "b").ply(2).first_cycle()]
 ['0 → 1/4', '1/4 → 1/2', '1/2 → 3/4', '3/4 → 1']

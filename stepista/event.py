@@ -6,7 +6,7 @@ of a continuous signal; ``part`` is the fragment that falls inside the query.
 made the event, so an editor can light up what is playing.
 
 >>> from .span import Span
->>> e = Event(Span(0, 1), Span(0, "1/2"), "bd")
+>>> e = Event(Span.of(0, 1), Span.of(0, "1/2"), "bd")
 >>> e.has_onset(), str(e)
 (True, '(0 → 1/2) ⇝ 1 | bd')
 """
@@ -35,8 +35,11 @@ class Event:
         return self.whole is not None and self.whole.begin == self.part.begin
 
     def with_span(self, f) -> "Event":
-        whole = self.whole
-        return Event(f(whole) if whole is not None else None, f(self.part), self.value, self.locations)
+        whole, part = self.whole, self.part
+        if whole is part:  # the common, unfragmented event: one span, transformed once
+            span = f(part)
+            return Event(span, span, self.value, self.locations)
+        return Event(f(whole) if whole is not None else None, f(part), self.value, self.locations)
 
     def with_value(self, f) -> "Event":
         return Event(self.whole, self.part, f(self.value), self.locations)

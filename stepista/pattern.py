@@ -65,20 +65,22 @@ def _locs(a: tuple, b: tuple) -> tuple:
 class Pattern:
     """A function from a query `Span` to a list of `Event`s."""
 
-    __slots__ = ("query", "_pure", "weight", "__weakref__")
+    __slots__ = ("query", "_pure", "_locations", "_signal", "weight", "__weakref__")
 
     def __init__(self, query: Callable[[Span], list[Event]]):
         self.query = query
         self._pure = _NOT_PURE
+        self._locations = ()  # the source spans a pure pattern's events carry
+        self._signal = None  # (f, offset) when this is signal f read at midpoint + offset
         self.weight = None  # relative length in a mini-notation sequence (``@``)
 
     # -- querying -----------------------------------------------------------
     def query_arc(self, begin, end) -> list[Event]:
         """The events over ``begin..end`` (cycles)."""
-        return self.query(Span(begin, end))
+        return self.query(Span.of(begin, end))
 
     def first_cycle(self) -> list[Event]:
-        return self.query(Span(0, 1))
+        return self.query(Span.of(0, 1))
 
     # -- the two primitives and their relatives -----------------------------
     def with_query_span(self, f) -> "Pattern":
@@ -96,14 +98,14 @@ class Pattern:
 
     def with_query_time(self, f) -> "Pattern":
         query = self.query
-        return Pattern(lambda span: query(Span(f(span.begin), f(span.end))))
+        return Pattern(lambda span: query(Span.of(f(span.begin), f(span.end))))
 
     def with_event_span(self, f) -> "Pattern":
         query = self.query
         return Pattern(lambda span: [e.with_span(f) for e in query(span)])
 
     def with_event_time(self, f) -> "Pattern":
-        return self.with_event_span(lambda s: Span(f(s.begin), f(s.end)))
+        return self.with_event_span(lambda s: Span.of(f(s.begin), f(s.end)))
 
     def with_events(self, f) -> "Pattern":
         query = self.query
@@ -163,6 +165,7 @@ class Pattern:
             ]
         )
         result._pure = self._pure
+        result._locations = _locs(self._locations, locations)
         return result
 
     # -- applicative and monadic combination --------------------------------
@@ -192,6 +195,8 @@ class Pattern:
     def app_left(self, other: "Pattern") -> "Pattern":
         """Apply function values to ``other``'s values; structure from the left."""
         fq, vq = self.query, other.query
+        if other._pure is not _NOT_PURE:
+            return self._app_left_pure(other)
 
         def q(span):
             out = []
@@ -200,6 +205,29 @@ class Pattern:
                     part = ef.part.intersection(ev.part)
                     if part is not None:
                         out.append(Event(ef.whole, part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
+            return out
+
+        return Pattern(q)
+
+    def _app_left_pure(self, other: "Pattern") -> "Pattern":
+        # A pure pattern queried over a span inside one cycle answers that very
+        # span, so each left event keeps its part; only the rare events that
+        # cross a cycle or have zero width need the general route.
+        fq, vq = self.query, other.query
+        value, locations = other._pure, other._locations
+
+        def q(span):
+            out = []
+            for ef in fq(span):
+                w = ef.whole if ef.whole is not None else ef.part
+                part = ef.part
+                if w.end <= w.begin.sam() + 1 and part.begin != part.end:
+                    out.append(Event(ef.whole, part, ef.value(value), _locs(locations, ef.locations)))
+                    continue
+                for ev in vq(w):
+                    new_part = part.intersection(ev.part)
+                    if new_part is not None:
+                        out.append(Event(ef.whole, new_part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
             return out
 
         return Pattern(q)
@@ -373,14 +401,18 @@ def pure(value, locations: tuple = ()) -> Pattern:
     def query(span):
         begin, end = span.begin, span.end
         sam = begin.sam()
-        if end <= sam + 1:
-            return [Event(Span(sam, sam + 1), span, value, locations)]
+        next_sam = sam + 1
+        if end <= next_sam:
+            if begin == sam and end == next_sam:
+                return [Event(span, span, value, locations)]
+            return [Event(Span(sam, next_sam), span, value, locations)]
         return [
             Event(Span(s.begin.sam(), s.begin.sam() + 1), s, value, locations) for s in span.cycles()
         ]
 
     result = Pattern(query)
     result._pure = value
+    result._locations = locations
     return result
 
 
@@ -435,8 +467,7 @@ def slowcat(*pats) -> Pattern:
         query = queries[cycle % n]
         if offset == 0:
             return query(span)
-        shifted = query(Span(begin - offset, span.end - offset))
-        return [e.with_span(lambda s: Span(s.begin + offset, s.end + offset)) for e in shifted]
+        return _shift_events(query(Span(begin - offset, span.end - offset)), offset)
 
     return Pattern(q).split_queries()
 
@@ -461,11 +492,47 @@ cat = slowcat
 
 
 def fastcat(*pats) -> Pattern:
-    """Squeeze patterns into one cycle, one after another (``a b c``)."""
-    result = slowcat(*pats)
-    if len(pats) > 1:
-        result = _fast(len(pats), result)
-    return result
+    """Squeeze patterns into one cycle, one after another (``a b c``).
+
+    The same events as ``slowcat(*pats).fast(len(pats))``, computed in one step:
+    step ``k`` (counting steps from time zero) plays pattern ``k mod n`` at
+    its own cycle ``k // n``. Steps that are plain values (`pure`) are made
+    directly, without a query.
+    """
+    if len(pats) <= 1:
+        return slowcat(*pats)
+    pats = [fastcat(*p) if isinstance(p, (list, tuple)) else reify(p) for p in pats]
+    n = len(pats)
+    steps = [(p.query, p._pure, p._pure is not _NOT_PURE, p) for p in pats]
+    inverse = Time(1, n)
+
+    def q(span):
+        out = []
+        for sub in Span(span.begin * n, span.end * n).cycles():
+            k = sub.begin.__floor__()
+            query, value, is_pure, pat = steps[k % n]
+            if is_pure:
+                out.append(_pure_step(sub, k, inverse, value, pat))
+                continue
+            offset = k - k // n
+            if offset == 0:
+                out.extend(_scale_events(query(sub), inverse))
+            else:
+                inner = query(Span(sub.begin - offset, sub.end - offset))
+                out.extend(_affine_events(inner, offset, inverse))
+        return out
+
+    return Pattern(q)
+
+
+def _pure_step(sub: Span, k: int, scale: Time, value, pat: "Pattern") -> Event:
+    """The event `pure(value)` gives for the query ``sub`` (inside cycle ``k``), scaled."""
+    part = Span(sub.begin * scale, sub.end * scale)
+    if sub.begin._denominator == 1 and sub.end == k + 1:
+        whole = part
+    else:
+        whole = Span(scale * k, scale * (k + 1))
+    return Event(whole, part, value, pat._locations)
 
 
 sequence = seq = fastcat
@@ -569,18 +636,70 @@ def _fast(factor, pat: Pattern) -> Pattern:
     factor = to_time(factor)
     query = pat.query
 
+    inverse = 1 / factor
+    if pat._pure is not _NOT_PURE and factor > 0:
+        value = pat._pure
+
+        def q_pure(span):
+            return [
+                _pure_step(sub, sub.begin.__floor__(), inverse, value, pat)
+                for sub in Span(span.begin * factor, span.end * factor).cycles()
+            ]
+
+        return Pattern(q_pure)
+
     def q(span):
-        events = query(Span(span.begin * factor, span.end * factor))
-        out = []
-        for e in events:
-            whole = e.whole
-            if whole is not None:
-                whole = Span(whole.begin / factor, whole.end / factor)
-            part = e.part
-            out.append(Event(whole, Span(part.begin / factor, part.end / factor), e.value, e.locations))
-        return out
+        return _scale_events(query(Span(span.begin * factor, span.end * factor)), inverse)
 
     return Pattern(q)
+
+
+def _scale_events(events: list[Event], k: Time) -> list[Event]:
+    """Events with every time multiplied by ``k``."""
+    out = []
+    for e in events:
+        whole, part = e.whole, e.part
+        new_part = Span(part.begin * k, part.end * k)
+        if whole is part:
+            new_whole = new_part
+        elif whole is None:
+            new_whole = None
+        else:
+            new_whole = Span(whole.begin * k, whole.end * k)
+        out.append(Event(new_whole, new_part, e.value, e.locations))
+    return out
+
+
+def _affine_events(events: list[Event], offset, k: Time) -> list[Event]:
+    """Events with every time ``t`` mapped to ``(t + offset) * k``."""
+    out = []
+    for e in events:
+        whole, part = e.whole, e.part
+        new_part = Span((part.begin + offset) * k, (part.end + offset) * k)
+        if whole is part:
+            new_whole = new_part
+        elif whole is None:
+            new_whole = None
+        else:
+            new_whole = Span((whole.begin + offset) * k, (whole.end + offset) * k)
+        out.append(Event(new_whole, new_part, e.value, e.locations))
+    return out
+
+
+def _shift_events(events: list[Event], offset: Time) -> list[Event]:
+    """Events with every time moved by ``offset``."""
+    out = []
+    for e in events:
+        whole, part = e.whole, e.part
+        new_part = Span(part.begin + offset, part.end + offset)
+        if whole is part:
+            new_whole = new_part
+        elif whole is None:
+            new_whole = None
+        else:
+            new_whole = Span(whole.begin + offset, whole.end + offset)
+        out.append(Event(new_whole, new_part, e.value, e.locations))
+    return out
 
 
 def _early(offset, pat: Pattern) -> Pattern:
@@ -589,18 +708,16 @@ def _early(offset, pat: Pattern) -> Pattern:
         return pat
     query = pat.query
 
-    def q(span):
-        events = query(Span(span.begin + offset, span.end + offset))
-        out = []
-        for e in events:
-            whole = e.whole
-            if whole is not None:
-                whole = Span(whole.begin - offset, whole.end - offset)
-            part = e.part
-            out.append(Event(whole, Span(part.begin - offset, part.end - offset), e.value, e.locations))
-        return out
+    back = -offset
 
-    return Pattern(q)
+    def q(span):
+        return _shift_events(query(Span(span.begin + offset, span.end + offset)), back)
+
+    result = Pattern(q)
+    if pat._signal is not None:
+        f, shift = pat._signal
+        result._signal = (f, shift + offset)
+    return result
 
 
 def _fast_gap(factor, pat: Pattern) -> Pattern:

@@ -7,7 +7,7 @@ the cycle position, the same numbers Strudel draws), so a pattern plays the
 same every time it is queried; ``seed`` shifts the random stream.
 
 >>> [round(e.value, 3) for e in sine.segment(4).first_cycle()]
-[0.691, 0.962, 0.309, 0.038]
+[0.854, 0.854, 0.146, 0.146]
 >>> [e.value for e in irand(8).segment(4).first_cycle()] == [e.value for e in irand(8).segment(4).first_cycle()]
 True
 """
@@ -38,7 +38,9 @@ def signal(f) -> Pattern:
     def q(span):
         return [Event(None, span, f(float(span.midpoint())))]
 
-    return Pattern(q)
+    pat = Pattern(q)
+    pat._signal = (f, Time(0))
+    return pat
 
 
 def steady(value) -> Pattern:
@@ -153,8 +155,31 @@ randcat = choose_cycles
 def degrade_by_with(with_pat: Pattern, amount, pat: Pattern) -> Pattern:
     """Keep events where ``with_pat`` (0..1) is above ``amount``."""
     amount = float(amount)
+    if with_pat._signal is not None:
+        return _degrade_by_signal(with_pat._signal, amount, pat)
     keep = with_pat.filter_values(lambda v: v > amount)
     return pat.fmap(lambda a: lambda _: a).app_left(keep)
+
+
+def _degrade_by_signal(sig, amount: float, pat: Pattern) -> Pattern:
+    # The same as the general route for a signal: it answers one event over
+    # each event's whole, valued at that whole's midpoint (shifted), and the
+    # event keeps its part unless the part is empty at the whole's end.
+    f, offset = sig
+    query = pat.query
+
+    def q(span):
+        out = []
+        for e in query(span):
+            w = e.whole if e.whole is not None else e.part
+            part = e.part
+            if part.begin == part.end and part.begin == w.end and w.begin < w.end:
+                continue
+            if f(float((w.begin + w.end) / 2 + offset)) > amount:
+                out.append(e)
+        return out
+
+    return Pattern(q)
 
 
 Pattern._degradeByWith = lambda self, with_pat, amount: degrade_by_with(with_pat, amount, self)

@@ -55,8 +55,17 @@ class Time(Fraction):
             return Fraction.__add__(self, other)
         sd = self._denominator
         if sd == od:
-            return _make(self._numerator + on, sd)
-        return _make(self._numerator * od + on * sd, sd * od)
+            n, d = self._numerator + on, sd
+        else:
+            n, d = self._numerator * od + on * sd, sd * od
+        g = gcd(n, d)
+        t = _new(Time)
+        if g != 1:
+            n //= g
+            d //= g
+        t._numerator = n
+        t._denominator = d
+        return t
 
     __radd__ = __add__
 
@@ -73,8 +82,17 @@ class Time(Fraction):
             return Fraction.__sub__(self, other)
         sd = self._denominator
         if sd == od:
-            return _make(self._numerator - on, sd)
-        return _make(self._numerator * od - on * sd, sd * od)
+            n, d = self._numerator - on, sd
+        else:
+            n, d = self._numerator * od - on * sd, sd * od
+        g = gcd(n, d)
+        t = _new(Time)
+        if g != 1:
+            n //= g
+            d //= g
+        t._numerator = n
+        t._denominator = d
+        return t
 
     def __rsub__(self, other):
         if other.__class__ is int:
@@ -91,12 +109,21 @@ class Time(Fraction):
 
     def __mul__(self, other):
         if other.__class__ is int:
-            return _make(self._numerator * other, self._denominator)
-        try:
-            on, od = other._numerator, other._denominator
-        except AttributeError:
-            return Fraction.__mul__(self, other)
-        return _make(self._numerator * on, self._denominator * od)
+            on, od = other, 1
+        else:
+            try:
+                on, od = other._numerator, other._denominator
+            except AttributeError:
+                return Fraction.__mul__(self, other)
+        n, d = self._numerator * on, self._denominator * od
+        g = gcd(n, d)
+        t = _new(Time)
+        if g != 1:
+            n //= g
+            d //= g
+        t._numerator = n
+        t._denominator = d
+        return t
 
     __rmul__ = __mul__
 
@@ -112,7 +139,15 @@ class Time(Fraction):
             raise ZeroDivisionError(f"Time({self}) / 0")
         if on < 0:
             on, od = -on, -od
-        return _make(self._numerator * od, self._denominator * on)
+        n, d = self._numerator * od, self._denominator * on
+        g = gcd(n, d)
+        t = _new(Time)
+        if g != 1:
+            n //= g
+            d //= g
+        t._numerator = n
+        t._denominator = d
+        return t
 
     def __rtruediv__(self, other):
         if other.__class__ is int:
