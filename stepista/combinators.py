@@ -101,7 +101,11 @@ def ply(factor, pat):
 @register("segment")
 def segment(rate, pat):
     """Sample the pattern ``rate`` times per cycle (turns signals into events)."""
-    return pat.struct(_fast(rate, pure(True)))
+    result = pat.struct(_fast(rate, pure(True)))
+    if rate == 1 and pat._signal is not None:
+        f, offset, _ = pat._signal
+        result._per_cycle = (f, offset)
+    return result
 
 
 @register("inside")

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["note_to_midi", "midi_to_note", "is_note_name", "NoteNameError"]
 
@@ -27,6 +28,7 @@ def is_note_name(text) -> bool:
     return isinstance(text, str) and _NOTE.match(text) is not None
 
 
+@lru_cache(maxsize=4096)
 def note_to_midi(name: str, default_octave: int = DEFAULT_OCTAVE) -> int:
     """MIDI number of a note name: letter, accidentals (``#``/``s`` up, ``b``/``f`` down), octave."""
     m = _NOTE.match(name) if isinstance(name, str) else None

@@ -18,6 +18,9 @@ from .event import Event
 from .span import Span
 from .time import Time, to_time
 
+_time_of = Time._of
+_ratio = Time._ratio
+
 __all__ = [
     "Pattern", "register", "pure", "silence", "reify", "stack", "slowcat", "cat",
     "fastcat", "sequence", "seq", "timecat", "js_truthy", "set_string_parser", "FUNCTIONS",
@@ -65,13 +68,19 @@ def _locs(a: tuple, b: tuple) -> tuple:
 class Pattern:
     """A function from a query `Span` to a list of `Event`s."""
 
-    __slots__ = ("query", "_pure", "_locations", "_signal", "weight", "__weakref__")
+    __slots__ = ("query", "_pure", "_locations", "_signal", "_per_cycle", "weight", "__weakref__")
 
     def __init__(self, query: Callable[[Span], list[Event]]):
         self.query = query
         self._pure = _NOT_PURE
         self._locations = ()  # the source spans a pure pattern's events carry
-        self._signal = None  # (f, offset) when this is signal f read at midpoint + offset
+        # Known answers, used to skip layers (exactly the same events):
+        # _signal = (f, offset, everywhere): a query span S (inside one cycle, or
+        #   any span when `everywhere`) gets [Event(None, S, f(float(mid(S) + offset)))];
+        # _per_cycle = (f, offset): a query span S inside cycle c gets
+        #   [Event([c, c+1), S, f(float(c + 1/2 + offset)))].
+        self._signal = None
+        self._per_cycle = None
         self.weight = None  # relative length in a mini-notation sequence (``@``)
 
     # -- querying -----------------------------------------------------------
@@ -118,9 +127,13 @@ class Pattern:
     def fmap(self, f) -> "Pattern":
         """Apply ``f`` to every value."""
         query = self.query
-        return Pattern(
+        result = Pattern(
             lambda span: [Event(e.whole, e.part, f(e.value), e.locations) for e in query(span)]
         )
+        if self._signal is not None:
+            g, offset, everywhere = self._signal
+            result._signal = (lambda t: f(g(t)), offset, everywhere)
+        return result
 
     with_value = fmap
 
@@ -197,6 +210,8 @@ class Pattern:
         fq, vq = self.query, other.query
         if other._pure is not _NOT_PURE:
             return self._app_left_pure(other)
+        if other._signal is not None:
+            return self._app_left_signal(other)
 
         def q(span):
             out = []
@@ -226,6 +241,36 @@ class Pattern:
                     continue
                 for ev in vq(w):
                     new_part = part.intersection(ev.part)
+                    if new_part is not None:
+                        out.append(Event(ef.whole, new_part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
+            return out
+
+        result = Pattern(q)
+        if self._signal is not None and not locations:
+            g, offset, _ = self._signal
+            result._signal = (lambda t: g(t)(value), offset, False)
+        return result
+
+    def _app_left_signal(self, other: "Pattern") -> "Pattern":
+        # A signal queried over a left event's whole answers one event over that
+        # whole, valued at its midpoint; the left part survives the intersection
+        # unless it is empty at the whole's end.
+        fq, vq = self.query, other.query
+        f, offset, everywhere = other._signal
+
+        def q(span):
+            out = []
+            for ef in fq(span):
+                w = ef.whole if ef.whole is not None else ef.part
+                if everywhere or w.end <= w.begin.sam() + 1:
+                    part = ef.part
+                    if part.begin == part.end and part.begin == w.end and w.begin < w.end:
+                        continue
+                    value = f(float((w.begin + w.end) / 2 + offset))
+                    out.append(Event(ef.whole, part, ef.value(value), ef.locations))
+                    continue
+                for ev in vq(w):
+                    new_part = ef.part.intersection(ev.part)
                     if new_part is not None:
                         out.append(Event(ef.whole, new_part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
             return out
@@ -503,36 +548,52 @@ def fastcat(*pats) -> Pattern:
         return slowcat(*pats)
     pats = [fastcat(*p) if isinstance(p, (list, tuple)) else reify(p) for p in pats]
     n = len(pats)
-    steps = [(p.query, p._pure, p._pure is not _NOT_PURE, p) for p in pats]
-    inverse = Time(1, n)
+    steps = [(p.query, p._pure, p._pure is not _NOT_PURE, p._locations) for p in pats]
+    scale = Time(1, n)
+    count = Time(n)
 
     def q(span):
         out = []
-        for sub in Span(span.begin * n, span.end * n).cycles():
-            k = sub.begin.__floor__()
-            query, value, is_pure, pat = steps[k % n]
+        for k, part in _step_parts(span, count):
+            query, value, is_pure, locations = steps[k % n]
             if is_pure:
-                out.append(_pure_step(sub, k, inverse, value, pat))
+                out.append(_step_event(k, part, count, value, locations))
                 continue
             offset = k - k // n
-            if offset == 0:
-                out.extend(_scale_events(query(sub), inverse))
-            else:
-                inner = query(Span(sub.begin - offset, sub.end - offset))
-                out.extend(_affine_events(inner, offset, inverse))
+            inner = query(Span(part.begin * n - offset, part.end * n - offset))
+            out.extend(_affine_events(inner, offset, scale))
         return out
 
     return Pattern(q)
 
 
-def _pure_step(sub: Span, k: int, scale: Time, value, pat: "Pattern") -> Event:
-    """The event `pure(value)` gives for the query ``sub`` (inside cycle ``k``), scaled."""
-    part = Span(sub.begin * scale, sub.end * scale)
-    if sub.begin._denominator == 1 and sub.end == k + 1:
-        whole = part
-    else:
-        whole = Span(scale * k, scale * (k + 1))
-    return Event(whole, part, value, pat._locations)
+def _step_parts(span: Span, factor: Time) -> list[tuple[int, Span]]:
+    """For steps of length ``1/factor``: each step index ``k`` the query touches,
+    with the part of the query inside it (a zero-width query touches one)."""
+    b, e = span.begin, span.end
+    fn, fd = factor._numerator, factor._denominator
+    k = (b._numerator * fn) // (b._denominator * fd)
+    if b == e:
+        return [(k, span)]
+    out = []
+    step_begin = b
+    while True:
+        step_end = _ratio((k + 1) * fd, fn)
+        if step_end >= e:
+            out.append((k, Span(step_begin, e) if step_begin is not b else span))
+            return out
+        out.append((k, Span(step_begin, step_end)))
+        step_begin = step_end
+        k += 1
+
+
+def _step_event(k: int, part: Span, factor: Time, value, locations) -> Event:
+    """The event of a constant step ``k`` (``[k/factor, (k+1)/factor)``) seen through ``part``."""
+    fn, fd = factor._numerator, factor._denominator
+    begin, end = _ratio(k * fd, fn), _ratio((k + 1) * fd, fn)
+    if part.begin == begin and part.end == end:
+        return Event(part, part, value, locations)
+    return Event(Span(begin, end), part, value, locations)
 
 
 sequence = seq = fastcat
@@ -638,12 +699,12 @@ def _fast(factor, pat: Pattern) -> Pattern:
 
     inverse = 1 / factor
     if pat._pure is not _NOT_PURE and factor > 0:
-        value = pat._pure
+        value, locations = pat._pure, pat._locations
 
         def q_pure(span):
             return [
-                _pure_step(sub, sub.begin.__floor__(), inverse, value, pat)
-                for sub in Span(span.begin * factor, span.end * factor).cycles()
+                _step_event(k, part, factor, value, locations)
+                for k, part in _step_parts(span, factor)
             ]
 
         return Pattern(q_pure)
@@ -714,9 +775,9 @@ def _early(offset, pat: Pattern) -> Pattern:
         return _shift_events(query(Span(span.begin + offset, span.end + offset)), back)
 
     result = Pattern(q)
-    if pat._signal is not None:
-        f, shift = pat._signal
-        result._signal = (f, shift + offset)
+    if pat._signal is not None and pat._signal[2]:
+        f, shift, _ = pat._signal
+        result._signal = (f, shift + offset, True)
     return result
 
 

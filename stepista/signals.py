@@ -39,7 +39,7 @@ def signal(f) -> Pattern:
         return [Event(None, span, f(float(span.midpoint())))]
 
     pat = Pattern(q)
-    pat._signal = (f, Time(0))
+    pat._signal = (f, Time(0), True)
     return pat
 
 
@@ -155,31 +155,49 @@ randcat = choose_cycles
 def degrade_by_with(with_pat: Pattern, amount, pat: Pattern) -> Pattern:
     """Keep events where ``with_pat`` (0..1) is above ``amount``."""
     amount = float(amount)
-    if with_pat._signal is not None:
-        return _degrade_by_signal(with_pat._signal, amount, pat)
+    if with_pat._signal is not None or with_pat._per_cycle is not None:
+        return _degrade_by_known(with_pat, amount, pat)
     keep = with_pat.filter_values(lambda v: v > amount)
     return pat.fmap(lambda a: lambda _: a).app_left(keep)
 
 
-def _degrade_by_signal(sig, amount: float, pat: Pattern) -> Pattern:
-    # The same as the general route for a signal: it answers one event over
-    # each event's whole, valued at that whole's midpoint (shifted), and the
-    # event keeps its part unless the part is empty at the whole's end.
-    f, offset = sig
+def _degrade_by_known(with_pat: Pattern, amount: float, pat: Pattern) -> Pattern:
+    # The general route is `pat.app_left(with_pat filtered)`. When the random
+    # pattern's answer over an event's whole is known (Pattern._signal or
+    # _per_cycle), read the value directly: the event stays, with its part,
+    # unless that part is empty at its whole's end.
     query = pat.query
+    keep = with_pat.filter_values(lambda v: v > amount).query
+    signal, per_cycle = with_pat._signal, with_pat._per_cycle
 
     def q(span):
         out = []
         for e in query(span):
             w = e.whole if e.whole is not None else e.part
+            sam = w.begin.sam()
+            if signal is not None and (signal[2] or w.end <= sam + 1):
+                f, offset, _ = signal
+                value = f(float((w.begin + w.end) / 2 + offset))
+            elif per_cycle is not None and w.end <= sam + 1:
+                f, offset = per_cycle
+                value = f(float(sam + _HALF + offset))
+            else:  # crosses a cycle: the general route, for this event
+                for ev in keep(w):
+                    part = e.part.intersection(ev.part)
+                    if part is not None:
+                        out.append(Event(e.whole, part, e.value, e.locations))
+                continue
             part = e.part
             if part.begin == part.end and part.begin == w.end and w.begin < w.end:
                 continue
-            if f(float((w.begin + w.end) / 2 + offset)) > amount:
+            if value > amount:
                 out.append(e)
         return out
 
     return Pattern(q)
+
+
+_HALF = Time(1, 2)
 
 
 Pattern._degradeByWith = lambda self, with_pat, amount: degrade_by_with(with_pat, amount, self)

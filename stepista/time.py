@@ -41,6 +41,26 @@ class Time(Fraction):
 
     __slots__ = ()
 
+    @staticmethod
+    def _ratio(n: int, d: int) -> "Time":
+        """``n/d`` from ints (``d`` > 0), reduced, without checks."""
+        g = gcd(n, d)
+        t = _new(Time)
+        if g != 1:
+            n //= g
+            d //= g
+        t._numerator = n
+        t._denominator = d
+        return t
+
+    @staticmethod
+    def _of(n: int) -> "Time":
+        """A whole number of cycles, without checks."""
+        t = _new(Time)
+        t._numerator = n
+        t._denominator = 1
+        return t
+
     # -- arithmetic -------------------------------------------------------
     def __add__(self, other):
         if other.__class__ is int:
