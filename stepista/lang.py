@@ -466,7 +466,8 @@ class _Evaluator:
         if not isinstance(target, Pattern):
             raise self.error(node, f"'.{name}' needs a pattern on its left, not {_describe(target)}")
         if name not in METHODS:
-            raise self.error(node, f"unknown method '.{name}'" + _suggest(name, METHODS))
+            _, at = node.value
+            raise LangError(f"unknown method '.{name}'" + _suggest(name, METHODS), self.src, at, at + len(name))
         return getattr(target, name)
 
     def eval_call(self, node, scope):

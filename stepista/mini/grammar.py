@@ -413,6 +413,7 @@ def parse(text: str) -> Node:
     for i, c in enumerate(text):
         if c in "\"'":
             raise MiniSyntaxError("quotes cannot appear inside mini-notation", text, i)
+    _check_brackets(text)
     parser = _Parser(text)
     try:
         r = parser.stack_or_choose(parser.ws(0))
@@ -427,10 +428,43 @@ def parse(text: str) -> Node:
     raise _syntax_error(parser, text)
 
 
+_PAIRS = {"[": "]", "{": "}", "<": ">", "(": ")"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+
+
+def _check_brackets(text: str) -> None:
+    """Report unbalanced brackets by name and place before anything else."""
+    stack: list[tuple[str, int]] = []
+    for i, c in enumerate(text):
+        if c in _PAIRS:
+            stack.append((c, i))
+        elif c in _CLOSERS:
+            if not stack:
+                raise MiniSyntaxError(f"{c!r} has no matching {_CLOSERS[c]!r}", text, i)
+            opener, at = stack.pop()
+            if _PAIRS[opener] != c:
+                col = at + 1
+                raise MiniSyntaxError(
+                    f"{c!r} cannot close the {opener!r} at column {col} (expected {_PAIRS[opener]!r})", text, i
+                )
+    if stack:
+        opener, at = stack[-1]
+        raise MiniSyntaxError(f"{opener!r} is never closed (add {_PAIRS[opener]!r})", text, at)
+
+
+_STEP = "a word, number or rest"
+
+
 def _syntax_error(parser: _Parser, text: str) -> MiniSyntaxError:
     pos = max(parser.fail_pos, 0)
-    found = repr(text[pos]) if pos < len(text) else "end of input"
+    found = repr(text[pos]) if pos < len(text) else "the end"
     if not text.strip():
         return MiniSyntaxError("empty pattern: write at least one step, e.g. \"bd\" or \"~\"", text, 0)
-    expected = ", ".join(sorted(set(parser.expected))) or "more input"
-    return MiniSyntaxError(f"expected {expected} but found {found}", text, pos)
+    expected = sorted(set(parser.expected))
+    if _STEP in expected and len(expected) > 3:
+        wanted = "a step (a word, number, rest, or a [ ], < > or { } group)"
+    elif len(expected) > 4:
+        wanted = ", ".join(expected[:4]) + " or another operator"
+    else:
+        wanted = " or ".join(expected) or "more input"
+    return MiniSyntaxError(f"expected {wanted} but found {found}", text, pos)
