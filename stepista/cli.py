@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
-        parser.print_help()
-        return EXIT_OK
+        from .prompt import run
+
+        return run()
     try:
         return args.run(args)
     except BadInput as exc:

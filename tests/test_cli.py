@@ -1,0 +1,63 @@
+"""`stepista query` keeps the contract of ../shared/DESIGN.md."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from stepista.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_query_json_for_bare_mini_notation(capsys):
+    code, out, _ = run(capsys, "query", "bd*2 <sn 3>", "--from", "0", "--to", "2", "--json")
+    assert code == 0
+    events = json.loads(out)
+    assert events[0] == {"whole": ["0/1", "1/4"], "part": ["0/1", "1/4"], "value": "bd"}
+    assert [e["value"] for e in events] == ["bd", "bd", "sn", "bd", "bd", 3]
+    begins = [tuple(map(lambda s: eval(s), (e["whole"][0], e["part"][0]))) for e in events]
+    assert begins == sorted(begins)
+
+
+def test_query_json_for_an_expression_with_fractional_span(capsys):
+    code, out, _ = run(capsys, "query", 'note("c3 e3")', "--from", "1/4", "--to", "3/4", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {"whole": ["0/1", "1/2"], "part": ["1/4", "1/2"], "value": {"note": 48}},
+        {"whole": ["1/2", "1/1"], "part": ["1/2", "3/4"], "value": {"note": 52}},
+    ]
+
+
+def test_continuous_events_have_null_wholes(capsys):
+    code, out, _ = run(capsys, "query", "sine", "--expr", "--json")
+    assert code == 0 and json.loads(out)[0]["whole"] is None
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["query", "a [b"], "column 3"),
+    (["query", 'note("c3").fsat(2)'], "column 12"),
+    (["query", "a", "--from", "x"], "--from"),
+    (["query", "a", "--from", "2", "--to", "1"], "before"),
+    (["query", "a", "--to", "100000"], "cycles"),
+    (["nonsense"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert fragment in err and err.count("\n") == 1
+
+
+def test_every_command_has_help():
+    for argv in (["--help"], ["query", "--help"]):
+        out = subprocess.run([sys.executable, "-m", "stepista", *argv], capture_output=True, text=True)
+        assert out.returncode == 0 and "usage: stepista" in out.stdout
