@@ -216,10 +216,7 @@ class Pattern:
         def q(span):
             out = []
             for ef in fq(span):
-                for ev in vq(ef.whole_or_part()):
-                    part = ef.part.intersection(ev.part)
-                    if part is not None:
-                        out.append(Event(ef.whole, part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
+                _apply_left(ef, vq(ef.whole_or_part()), out)
             return out
 
         return Pattern(q)
@@ -238,11 +235,8 @@ class Pattern:
                 part = ef.part
                 if w.end <= w.begin.sam() + 1 and part.begin != part.end:
                     out.append(Event(ef.whole, part, ef.value(value), _locs(locations, ef.locations)))
-                    continue
-                for ev in vq(w):
-                    new_part = part.intersection(ev.part)
-                    if new_part is not None:
-                        out.append(Event(ef.whole, new_part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
+                else:
+                    _apply_left(ef, vq(w), out)
             return out
 
         result = Pattern(q)
@@ -268,11 +262,8 @@ class Pattern:
                         continue
                     value = f(float((w.begin + w.end) / 2 + offset))
                     out.append(Event(ef.whole, part, ef.value(value), ef.locations))
-                    continue
-                for ev in vq(w):
-                    new_part = ef.part.intersection(ev.part)
-                    if new_part is not None:
-                        out.append(Event(ef.whole, new_part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
+                else:
+                    _apply_left(ef, vq(w), out)
             return out
 
         return Pattern(q)
@@ -413,6 +404,14 @@ class Pattern:
         if self._pure is not _NOT_PURE:
             return f"pure({self._pure!r})"
         return "Pattern(" + " ".join(str(e) for e in self.first_cycle()[:8]) + ")"
+
+
+def _apply_left(ef: Event, values: list[Event], out: list[Event]) -> None:
+    """Apply the function event ``ef`` to each value event it overlaps (left structure)."""
+    for ev in values:
+        part = ef.part.intersection(ev.part)
+        if part is not None:
+            out.append(Event(ef.whole, part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
 
 
 def _layer(self, *funcs) -> Pattern:

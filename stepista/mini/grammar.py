@@ -160,16 +160,7 @@ class _Parser:
             return None
         first, pos = head
         for kind, c in (("stack", ","), ("rand", "|"), ("feet", ".")):
-            items, p = [], pos
-            while True:
-                q = self.sep(p, c)
-                if q is None:
-                    break
-                r = self.sequence(q)
-                if r is None:
-                    break
-                items.append(r[0])
-                p = r[1]
+            items, p = self.separated(pos, c)
             if items:
                 seed = None
                 if kind != "stack":
@@ -181,17 +172,19 @@ class _Parser:
         head = self.sequence(pos)
         if head is None:
             return None
-        children, p = [head[0]], head[1]
+        more, p = self.separated(head[1], ",")
+        return [head[0], *more], p
+
+    def separated(self, pos: int, c: str):
+        """Further sequences, each after a ``c`` (``, seq`` …); stops before a dangling one."""
+        items = []
         while True:
-            q = self.sep(p, ",")
-            if q is None:
-                break
-            r = self.sequence(q)
+            q = self.sep(pos, c)
+            r = None if q is None else self.sequence(q)
             if r is None:
-                break
-            children.append(r[0])
-            p = r[1]
-        return children, p
+                return items, pos
+            items.append(r[0])
+            pos = r[1]
 
     def sequence(self, pos: int):
         p = pos
