@@ -26,7 +26,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contents(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "stepista/mini/grammar.py" in names and "tui/__init__.py" in names
-    assert any(n.startswith("stepista/_styles/") for n in names)
+    assert {f"stepista/_styles/{s}.toml" for s in ("techno", "dub", "idm")} <= set(names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "stepista = stepista.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
@@ -42,6 +42,7 @@ def test_installed_wheel_runs_outside_the_source_tree(wheel, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     out = subprocess.run(
         [sys.executable, "-c", "import stepista, sys; print(stepista.__file__); "
+         "from stepista.styles import load_styles; assert len(load_styles()) == 12; "
          "from stepista.cli import main; sys.exit(main(['query', 'a b', '--json']))"],
         capture_output=True, text=True, cwd=tmp_path, env=env, check=True,
     )
