@@ -14,6 +14,7 @@ means in Strudel 1.1.0 (the golden tests hold them to it).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 from .event import Event
 from .pattern import (
@@ -119,10 +120,20 @@ def outside(factor, f, pat):
     return _fast(1 / to_time(factor), f(_fast(factor, pat)))
 
 
+def whole_number(value, what: str) -> int:
+    """An int from a numeric argument; ValueError naming the argument otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        raise ValueError(f"{what} must be a number, not {value!r}")
+    try:
+        return int(value)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{what} must be a finite number, not {value!r}") from None
+
+
 def _repeat_list(n, item):
-    n = int(n)
+    n = whole_number(n, "the cycle count")
     if n < 0:
-        raise ValueError(f"cycle count must be a positive whole number, not {n}")
+        raise ValueError(f"cycle count must be a positive whole number, not {n + 1}")
     return [item] * n
 
 
@@ -219,7 +230,7 @@ def repeat_cycles(n, pat):
 
 
 def _chunk(n, f, pat, back, fast_chunks):
-    flags = [True] + [False] * (int(n) - 1)
+    flags = [True] + [False] * (whole_number(n, "chunk count") - 1)
     flag_pat = _iter(n, sequence(*flags), not back)
     if not fast_chunks:
         pat = pat.repeatCycles(n)
@@ -324,9 +335,11 @@ def bjorklund(pulses: int, steps: int) -> list[int]:
     >>> bjorklund(5, 8)
     [1, 0, 1, 1, 0, 1, 1, 0]
     """
+    pulses = whole_number(pulses, "euclid pulses")
+    steps = whole_number(steps, "euclid steps")
     inverted = pulses < 0
-    pulses = abs(int(pulses))
-    rests = int(steps) - pulses
+    pulses = abs(pulses)
+    rests = steps - pulses
     if rests < 0:
         raise ValueError(f"euclid: {pulses} pulses do not fit in {steps} steps")
     heads = [[1] for _ in range(pulses)]
@@ -346,7 +359,7 @@ def bjorklund(pulses: int, steps: int) -> list[int]:
 def _euclid_bits(pulses, steps, rotation):
     bits = bjorklund(pulses, steps)
     if rotation:
-        r = -int(rotation)
+        r = -whole_number(rotation, "euclid rotation")
         bits = bits[r:] + bits[:r] if bits else bits
     return bits
 

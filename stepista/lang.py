@@ -44,6 +44,7 @@ __all__ = ["evaluate", "Program", "LangError", "NAMES", "METHODS", "probe"]
 MAX_SOURCE = 10_000
 MAX_NODES = 5_000
 MAX_DEPTH = 64
+MAX_EVAL_DEPTH = 250
 EVAL_SECONDS = 1.0
 PROBE_SECONDS = 0.5
 MAX_EVENTS_PER_CYCLE = 4096
@@ -393,6 +394,7 @@ class _Evaluator:
     def __init__(self, src: str):
         self.src = src
         self.deadline = time.perf_counter() + EVAL_SECONDS
+        self.depth = 0
 
     def error(self, node: Node, message: str) -> LangError:
         return LangError(message, self.src, node.pos, node.end)
@@ -405,7 +407,13 @@ class _Evaluator:
     def eval(self, node: Node, scope: dict):
         if time.perf_counter() > self.deadline:
             raise self.error(node, f"evaluation took longer than {EVAL_SECONDS:g} s")
-        return getattr(self, "eval_" + node.kind)(node, scope)
+        if self.depth >= MAX_EVAL_DEPTH:
+            raise self.error(node, f"nested more than {MAX_EVAL_DEPTH} levels deep (a very long chain?)")
+        self.depth += 1
+        try:
+            return getattr(self, "eval_" + node.kind)(node, scope)
+        finally:
+            self.depth -= 1
 
     def eval_num(self, node, scope):
         return node.value
@@ -443,6 +451,8 @@ class _Evaluator:
         a, b = (self.eval(c, scope) for c in node.children)
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
             raise self.error(node, f"'{node.value}' works on numbers only (use .add/.sub/.mul/.div on patterns)")
+        if node.value in "/%" and b == 0:
+            raise self.error(node, "division by zero")
         try:
             if node.value == "+":
                 return a + b
@@ -455,12 +465,22 @@ class _Evaluator:
             return math.fmod(a, b)
         except ZeroDivisionError:
             raise self.error(node, "division by zero") from None
+        except (ValueError, OverflowError) as exc:
+            raise self.error(node, f"cannot compute '{node.value}': {exc}") from None
+
+    def as_pattern(self, value, node: Node):
+        """A plain '...' string read as mini-notation, with errors placed in the program."""
+        try:
+            return reify(value)
+        except MiniSyntaxError as exc:
+            start = node.pos + 1 if node.kind == "str" else node.pos
+            raise LangError(exc.message, self.src, start + exc.position) from None
 
     def eval_attr(self, node, scope):
         name, _ = node.value
         target = self.eval(node.children[0], scope)
         if isinstance(target, str):
-            target = reify(target)
+            target = self.as_pattern(target, node.children[0])
         if isinstance(target, (int, float)) and not isinstance(target, bool):
             target = pure(target)
         if not isinstance(target, Pattern):
@@ -537,9 +557,12 @@ def evaluate(src: str, *, check: bool = True) -> Program:
     tracks: dict[str | None, Pattern] = {}
     anonymous = []
     for label, node, pos in statements:
-        value = evaluator.run(node, {})
+        try:
+            value = evaluator.run(node, {})
+        except RecursionError:
+            raise LangError("nested too deeply", src, node.pos, node.end) from None
         if isinstance(value, str):
-            value = reify(value)
+            value = evaluator.as_pattern(value, node)
         if not isinstance(value, Pattern):
             raise LangError(f"this line gives {_describe(value)}, not a pattern", src, node.pos, node.end)
         if check:

@@ -308,24 +308,44 @@ def float_to_time(x: float) -> Time:
         x /= scale
     a, b, c, d = 0, 1, 1, 1
     n, den = 0, 1
-    while b <= _FAREY_LIMIT and d <= _FAREY_LIMIT:
+    limit = _FAREY_LIMIT
+    while b <= limit and d <= limit:
         mediant = (a + c) / (b + d)
         if x == mediant:
-            if b + d <= _FAREY_LIMIT:
+            if b + d <= limit:
                 n, den = a + c, b + d
             elif d > b:
                 n, den = c, d
             else:
                 n, den = a, b
             break
+        # Take the whole run of steps in one direction at once (the step-by-step
+        # walk can take 10^7 steps for tiny floats); the mediants of a run move
+        # monotonically, so a binary search finds where the run ends.
         if x > mediant:
-            a += c
-            b += d
+            k = _run(x, a, b, c, d, (limit - b) // d + 1)
+            a, b = a + k * c, b + k * d
         else:
-            c += a
-            d += b
-        n, den = (c, d) if b > _FAREY_LIMIT else (a, b)
+            k = _run(x, c, d, a, b, (limit - d) // b + 1)
+            c, d = c + k * a, d + k * b
+        n, den = (c, d) if b > limit else (a, b)
     return _make(sign * n * scale, den)
+
+
+def _run(x: float, p: int, q: int, r: int, s: int, bound: int) -> int:
+    """How many steps in a row move ``p/q`` toward ``r/s`` (at least 1, at most ``bound``):
+    step j has mediant (p + j·r)/(q + j·s), and the run lasts while x stays strictly
+    on the same side of it."""
+    toward_up = r * q > p * s
+    lo, hi = 1, max(1, bound)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        m = (p + mid * r) / (q + mid * s)
+        if (x > m) if toward_up else (x < m):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def to_time(x) -> Time:
@@ -354,4 +374,4 @@ def to_time(x) -> Time:
             return to_time(Fraction(x.strip()))
         except (ValueError, ZeroDivisionError):
             raise ValueError(f"not a time: {x!r}") from None
-    raise TypeError(f"not a time: {x!r} ({cls.__name__})")
+    raise ValueError(f"not a time: {x!r} ({cls.__name__})")

@@ -59,7 +59,7 @@ def test_to_time_reads_strings_and_rejects_junk():
         to_time("three")
     with pytest.raises(ValueError):
         to_time(float("nan"))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="not a time"):
         to_time(object())
 
 
@@ -75,3 +75,43 @@ def test_span_intersection_excludes_touching_ends():
     assert Span.of(0, 1).intersection(Span.of("1/2", 2)) == Span.of("1/2", 1)
     # a zero-width span at the start of another does intersect
     assert Span.of(1, 1).intersection(Span.of(1, 2)) == Span.of(1, 1)
+
+
+def _fraction_js_walk(x: float):
+    """fraction.js 4.3.7's float-to-fraction, one Farey mediant at a time (the reference)."""
+    import math
+
+    sign, x = (-1 if x < 0 else 1), abs(x)
+    if x % 1 == 0:
+        return Fraction(sign * int(x))
+    scale = 1
+    if x >= 1:
+        scale = 10 ** math.floor(1 + math.log(x) / math.log(10))
+        x /= scale
+    a, b, c, d, limit, n, den = 0, 1, 1, 1, 10_000_000, 0, 1
+    while b <= limit and d <= limit:
+        m = (a + c) / (b + d)
+        if x == m:
+            n, den = (a + c, b + d) if b + d <= limit else ((c, d) if d > b else (a, b))
+            break
+        if x > m:
+            a, b = a + c, b + d
+        else:
+            c, d = c + a, d + b
+        n, den = (c, d) if b > limit else (a, b)
+    return Fraction(sign * n * scale, den)
+
+
+def test_batched_farey_walk_equals_the_step_by_step_walk():
+    import random
+
+    rng = random.Random(11)
+    samples = [rng.random() for _ in range(300)] + [rng.uniform(1, 1000) for _ in range(300)]
+    samples += [rng.randint(1, 99) / rng.randint(1, 99) for _ in range(300)] + [0.0003 * k for k in range(1, 50)]
+    for x in samples:
+        assert float_to_time(x) == _fraction_js_walk(x), x
+
+
+def test_tiny_floats_round_like_fraction_js():
+    # these walk 10^7 mediants one at a time; batched runs make them instant
+    assert float_to_time(1e-300) == 0 and float_to_time(1e-7) == Fraction(1, 10_000_000)
