@@ -15,7 +15,7 @@ import inspect
 from typing import Callable, Iterable
 
 from .event import Event
-from .span import Span
+from .span import MAX_STEPS, Span, TooDense
 from .time import Time, to_time
 
 _time_of = Time._of
@@ -574,6 +574,8 @@ def _step_parts(span: Span, factor: Time) -> list[tuple[int, Span]]:
     k = (b._numerator * fn) // (b._denominator * fd)
     if b == e:
         return [(k, span)]
+    if (e._numerator * fn) // (e._denominator * fd) - k > MAX_STEPS:
+        raise TooDense(f"more than {MAX_STEPS} steps in one query (a factor of {float(factor):.3g})")
     out = []
     step_begin = b
     while True:

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from .time import Time, to_time
 
-__all__ = ["Span"]
+__all__ = ["Span", "MAX_STEPS", "TooDense"]
+
+# A query may walk at most this many cycles or steps: beyond it the pattern is
+# far denser than any MIDI output can play, and listing it would exhaust memory.
+MAX_STEPS = 100_000
+
+
+class TooDense(ValueError):
+    """A query that would produce more steps than `MAX_STEPS`."""
 
 
 class Span:
@@ -34,8 +42,10 @@ class Span:
         begin, end = self.begin, self.end
         if begin == end:
             return [self]
-        spans = []
         end_sam = end.sam()
+        if end_sam - begin.sam() > MAX_STEPS:
+            raise TooDense(f"a query over {float(end - begin):.3g} cycles (the limit is {MAX_STEPS})")
+        spans = []
         while end > begin:
             sam = begin.sam()
             if sam == end_sam:
