@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from fractions import Fraction
 
@@ -70,7 +71,119 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--mini", action="store_true", help="read EXPR as mini-notation only")
     how.add_argument("--expr", dest="as_expr", action="store_true", help="read EXPR as an expression only")
     q.set_defaults(run=cmd_query)
+    _add_gen(sub)
+    _add_styles(sub)
     return parser
+
+
+_GEN_FLAGS = [  # (flag, GenParams field, type, help)
+    ("--key", "key", str, 'key and mode, e.g. "C minor", "F# dorian", "Am" (default: the style\'s)'),
+    ("--mode", "mode", str, "a mode overriding the key's, e.g. phrygian"),
+    ("--bars", "bars", int, "loop length, 1-16 bars"),
+    ("--bpm", "bpm", float, "speed, 20-300 (default: the style's)"),
+    ("--density", "density", int, "0-100: how many steps play"),
+    ("--velocity", "velocity", int, "1-127: base velocity"),
+    ("--accent", "accent", int, "0-100: how much accented steps stand out"),
+    ("--swing", "swing", float, "50-75, MPC-style (50 is straight)"),
+    ("--length", "length", str, "note length: 1/32 1/16 1/8 1/4 1/2 1/1 (1/16t 1/8t 1/4t triplets)"),
+    ("--octave", "octave", int, "-3..+3 octaves for melodic parts"),
+    ("--tension", "tension", int, "0-100: 0 in the scale with triads; higher adds extensions and chromatic tones"),
+    ("--improvise", "improvise", int, "0-100: 0 is the style's template; higher varies more"),
+    ("--seed", "seed", int, "random seed: the same settings and seed give the same clip"),
+]
+
+
+def _add_gen(sub) -> None:
+    from .generate import PARTS
+
+    g = sub.add_parser(
+        "gen", help="one generated clip in a style",
+        description="Generate one clip: a part in one of the 12 styles, shaped by the twelve parameters.",
+        epilog="example:\n  stepista gen --style trap --part drums --bars 4 --seed 7 -o trap.mid",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("--style", required=True, help="one of: stepista styles")
+    g.add_argument("--part", required=True, choices=PARTS)
+    for flag, dest, kind, text in _GEN_FLAGS:
+        g.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    g.add_argument("-o", "--output", metavar="FILE.mid", help="write a standard MIDI file (type 1)")
+    g.add_argument("--json", action="store_true", help="print the clip as JSON (see README)")
+    g.set_defaults(run=cmd_gen)
+
+
+def _params_or_bad_input(fields: dict):
+    from pydantic import ValidationError
+
+    from .generate import GenParams
+
+    try:
+        return GenParams(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "parameters"
+        message = first["msg"].removeprefix("Value error, ")
+        raise BadInput(f"--{name}: {message} (got {first.get('input')!r})") from None
+
+
+def cmd_gen(args) -> int:
+    from .generate import generate
+
+    fields = {dest: getattr(args, dest) for _, dest, _, _ in _GEN_FLAGS}
+    params = _params_or_bad_input({"style": args.style, "part": args.part, **fields})
+    clip = generate(params)
+    if args.output:
+        _write_midi([clip], args.output)
+    if args.json:
+        json.dump(clip.to_json_dict(), sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        _print_clip(clip, args.output)
+    return EXIT_OK
+
+
+def _write_midi(clips, path: str) -> None:
+    from .midifile import MidiFileError, write_midi
+
+    try:
+        write_midi(clips, path)
+    except (MidiFileError, OSError) as exc:
+        raise BadInput(f"cannot write {path}: {exc}") from None
+
+
+def _print_clip(clip, path: str | None) -> None:
+    from .clip import clip_to_pattern
+    from .prompt import grid
+
+    print(f"{clip.name}: {clip.key} {clip.mode}, {clip.bpm:g} BPM, {clip.bars} bar(s), {len(clip.notes)} notes")
+    print(grid(clip_to_pattern(clip), cycles=min(2, int(clip.bars))))
+    if path:
+        print(f"written to {path}")
+
+
+def _add_styles(sub) -> None:
+    st = sub.add_parser("styles", help="the styles and their DNA",
+                        description="List the styles (built in and your own) with a summary of their DNA.")
+    st.add_argument("--json", action="store_true", help="print the list as JSON")
+    st.set_defaults(run=cmd_styles)
+
+
+def cmd_styles(args) -> int:
+    from .styles import StyleError, load_styles
+
+    try:
+        styles = load_styles()
+    except StyleError as exc:
+        raise BadInput(str(exc)) from None
+    summaries = [styles[k].summary() for k in sorted(styles)]
+    if args.json:
+        json.dump(summaries, sys.stdout)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for x in summaries:
+        print(f"{x['id']:<10} {x['name']:<12} {x['tempo'][0]}-{x['tempo'][1]} BPM (default {x['default_bpm']}), "
+              f"swing {x['swing']:g}, {x['feel']}, bass {x['bass']}, modes {'/'.join(x['modes'])}")
+        print(f"{'':<10} {x['description']}")
+    return EXIT_OK
 
 
 def _pattern_of(text: str, force_mini: bool, force_expr: bool):
@@ -135,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug, not bad input: one line (traceback with STEPISTA_DEBUG=1)
+        if os.environ.get("STEPISTA_DEBUG"):
+            raise
+        print(f"stepista {args.command}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

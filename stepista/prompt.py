@@ -10,6 +10,7 @@ import sys
 
 from .errors import StepistaSyntaxError
 from .lang import evaluate
+from .drums import DRUM_CHANNEL, drum_name
 from .notes import midi_to_note
 
 STEPS_PER_CYCLE = 16
@@ -19,6 +20,8 @@ def label(value) -> str:
     """A short name for an event value: note names for notes, sounds by name."""
     if isinstance(value, dict):
         if "note" in value and isinstance(value["note"], (int, float)):
+            if value.get("channel") == DRUM_CHANNEL:
+                return drum_name(round(value["note"]))
             return midi_to_note(round(value["note"]))
         for key in ("s", "n", "value"):
             if key in value:
