@@ -252,35 +252,45 @@ def _drums(s: Settings, plan: Plan) -> list[Note]:
     for bar in range(s.bars):
         for name, lane in s.style.drums.items():
             hits = plan.kicks[bar] if lane.instrument == "kick" else _lane_hits(s, name, lane, bar)
+            rolls = _rolls(s, name, bar)
             for step in hits:
-                notes.extend(_drum_hits(s, name, lane, bar, step))
+                notes.extend(_drum_hits(s, name, lane, bar, step, rolls))
         notes.extend(_fill(s, bar))
     return notes
 
 
-def _drum_hits(s: Settings, name: str, lane, bar: int, step: int) -> list[Note]:
+def _drum_hits(s: Settings, name: str, lane, bar: int, step: int, rolls: dict[int, int]) -> list[Note]:
     velocity = _velocity(s, lane.velocity, lane.accents[step])
     start = _start(s, bar, step)
-    roll = _roll(s, name, bar, step)
+    roll = rolls.get(step, 0)
     pitch = drum_note(lane.instrument)
     if not roll:
         return [_note(pitch=pitch, velocity=velocity, start=start, duration=STEP / 2, channel=DRUM_CHANNEL)]
     length = STEP / roll
     return [_note(pitch=pitch, velocity=max(1, velocity - 12 + 6 * i), start=start + i * length,
-                 duration=length, channel=DRUM_CHANNEL) for i in range(roll)]
+                  duration=length, channel=DRUM_CHANNEL) for i in range(roll)]
 
 
-def _roll(s: Settings, name: str, bar: int, step: int) -> int:
-    """How many notes this hit splits into (0: no roll)."""
-    rng = _rng(s, "roll", name, bar, step)
-    for roll in s.style.rolls:
-        if roll.lane != name or (roll.steps and step not in roll.steps):
-            continue
-        last = bar % 4 == 3 or bar == s.bars - 1
-        chance = roll.probability * (0.4 + 1.6 * s.improvise) * (1.5 if roll.last_bar and last else 1)
-        if rng.random() < chance:
-            return rng.choice(roll.divisions)
-    return 0
+def _rolls(s: Settings, name: str, bar: int) -> dict[int, int]:
+    """For one lane and bar: the steps whose hit splits into n notes (a ratchet).
+
+    Every step takes its draws in order whether it hits or not, so the choice
+    at one step does not depend on the others (nor on density)."""
+    rolls = [r for r in s.style.rolls if r.lane == name]
+    if not rolls:
+        return {}
+    rng = _rng(s, "roll", name, bar)
+    last = bar % 4 == 3 or bar == s.bars - 1
+    out = {}
+    for step in range(STEPS_PER_BAR):
+        for roll in rolls:
+            draw, pick = rng.random(), rng.choice(roll.divisions)
+            if roll.steps and step not in roll.steps:
+                continue
+            chance = roll.probability * 2 * s.improvise * (1.5 if roll.last_bar and last else 1)
+            if step not in out and draw < chance:
+                out[step] = pick
+    return out
 
 
 def _fill(s: Settings, bar: int) -> list[Note]:
@@ -360,30 +370,28 @@ def _melodic_mask(s, plan, model, steps, chord_tones, root_first) -> np.ndarray:
 
 def _melodic_notes(s: Settings, plan: Plan, model: PhraseModel, line, base_octave: int,
                    velocity: int, gate: Fraction, slide=0.0, accent=0.0) -> list[Note]:
+    """Notes from Markov tokens: pitch from the key, start on the (swung) grid, held for
+    ``gate`` or until the next note; slides tie into it, accents lift the velocity."""
     rng = _rng(s, s.part, "marks")
-    notes = []
     channel = CHANNELS[s.part]
-    total = s.bars * 4
-    for i, (step, tok) in enumerate(line):
-        if tok.degree is None:
-            continue
-        start = _start(s, step // STEPS_PER_BAR, step % STEPS_PER_BAR)
-        next_start = _next_onset(s, line, i, total)
+    total = Time(s.bars * 4)
+    onsets = [(_start(s, step // STEPS_PER_BAR, step % STEPS_PER_BAR), tok) for step, tok in line
+              if tok.degree is not None]
+    notes = []
+    for i, (start, tok) in enumerate(onsets):
+        next_start = onsets[i + 1][0] if i + 1 < len(onsets) else total
         is_accent = rng.random() < max(accent, model.accent_rate.get(tok, 0))
         is_slide = rng.random() < max(slide, model.slide_rate.get(tok, 0))
-        length = min(gate, next_start - start) if not is_slide else next_start - start + STEP / 4
-        length = max(Fraction(1, 32), min(length, total - start))
+        length = next_start - start + _TIE if is_slide else min(gate, next_start - start)
+        length = max(_SHORTEST, min(length, total - start))
         pitch = _clamp_pitch(s.key.degree(tok.degree, base_octave + s.octave))
         notes.append(_note(pitch=pitch, start=start, duration=length, channel=channel,
-                          velocity=_velocity(s, velocity, 1.0 if is_accent else 0.0)))
+                           velocity=_velocity(s, velocity, 1.0 if is_accent else 0.0)))
     return _chromatic(s, _density(s, notes))
 
 
-def _next_onset(s: Settings, line, i: int, total: int) -> Fraction:
-    for step, tok in line[i + 1:]:
-        if tok.degree is not None:
-            return _start(s, step // STEPS_PER_BAR, step % STEPS_PER_BAR)
-    return Time(total)
+_TIE = STEP / 4          # a slide overlaps the next note by a 64th
+_SHORTEST = Time(1, 32)  # no melodic note is shorter than a 128th note
 
 
 def _clamp_pitch(p: int) -> int:
@@ -542,6 +550,18 @@ def _arp(s: Settings, plan: Plan) -> list[Note]:
     return notes
 
 
+def _inside_loop(notes: list[Note], total: Time) -> list[Note]:
+    """Swing and ratchets can push a last note past the loop: cut it at the end."""
+    out = []
+    for n in notes:
+        if n.start >= total:
+            continue
+        if n.start + n.duration > total:
+            n = n.model_copy(update={"duration": total - n.start})
+        out.append(n)
+    return out
+
+
 _PARTS = {"drums": _drums, "bass": _bass, "chords": _chords, "lead": _lead, "arp": _arp}
 
 
@@ -554,7 +574,7 @@ def generate(params: GenParams) -> Clip:
 
 
 def _clip(s: Settings, plan: Plan) -> Clip:
-    notes = sorted(_PARTS[s.part](s, plan), key=lambda n: (n.start, n.pitch))
+    notes = sorted(_inside_loop(_PARTS[s.part](s, plan), Time(s.bars * 4)), key=lambda n: (n.start, n.pitch))
     return Clip(notes=notes, length_beats=Fraction(s.bars * 4), name=f"{s.style.name} {s.part}",
                 bpm=s.bpm, key=s.key.tonic_name, mode=s.key.mode, style=s.style.id, part=s.part)
 

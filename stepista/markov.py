@@ -103,19 +103,28 @@ class PhraseModel:
         ``mask[t][i]`` is 1 where token i may start at step t (the unary constraints)."""
         trans = self.transition(smoothing)
         beta = self._backward(steps, mask, trans)
-        bias = np.array([weight(t) for t in self.tokens]) if weight else np.ones(len(self.tokens))
+        bias = np.array([weight(t) for t in self.tokens]) if weight else None
+        feasible = mask * beta  # where each token may start, weighted by how well it can finish
+        start = self.start / self.start.sum() * (1 - smoothing) + smoothing / len(self.tokens)
         context = [self.index[t] for t in previous if t in self.index]
+        memo: dict[tuple, np.ndarray] = {}
         out, t = [], 0
         while t < steps:
             if context:
-                p = self._predict(trans, context, order)
+                key = tuple(context[-order:]) if order > 1 else (context[-1],)
+                p = memo.get(key)
+                if p is None:
+                    p = memo[key] = self._predict(trans, context, order)
             else:
-                p = self.start / self.start.sum() * (1 - smoothing) + smoothing / len(self.tokens)
-            w = p * mask[t] * beta[t] * bias
-            total = w.sum()
+                p = start
+            w = p * feasible[t]
+            if bias is not None:
+                w *= bias
+            cumulative = np.cumsum(w)
+            total = cumulative[-1]
             if total <= 0:
                 raise Unsatisfiable(f"no token can start at step {t} of {steps}")
-            i = _choose(w / total, rng)
+            i = min(int(np.searchsorted(cumulative, rng.random() * total, side="right")), len(w) - 1)
             out.append((t, self.tokens[i]))
             context.append(i)
             t += self.tokens[i].steps
@@ -152,12 +161,6 @@ def _normalised(counts: Counter, size: int) -> np.ndarray:
     for i, c in counts.items():
         out[i] = c
     return out / out.sum()
-
-
-def _choose(p: np.ndarray, rng: random.Random) -> int:
-    r = rng.random()
-    cumulative = np.cumsum(p)
-    return int(min(np.searchsorted(cumulative, r, side="right"), len(p) - 1))
 
 
 def _token_key(t: Token):

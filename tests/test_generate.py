@@ -254,3 +254,23 @@ def test_generated_clip_round_trips_through_a_midi_file(tmp_path):
     back = read_midi(tmp_path / "song.mid")
     assert [sorted((n.pitch, n.start, n.channel) for n in c.notes) for c in back] == [
         sorted((n.pitch, n.start, n.channel) for n in c.notes) for c in parts.values()]
+
+
+@pytest.mark.parametrize("style", STYLE_IDS)
+def test_extreme_settings_stay_inside_the_loop(style):
+    # swing 75 and improvise 100 put ratchets on the last off-16th: a regression
+    # (a trap roll once ended after the loop and the clip was rejected)
+    for part in PARTS:
+        for seed in range(6):
+            clip = gen(style=style, part=part, bars=16, swing=75, improvise=100, density=100, tension=100, seed=seed)
+            assert all(n.start + n.duration <= 64 for n in clip.notes)
+
+
+def test_no_ratchets_at_improvise_0_and_more_with_improvise():
+    def ratchets(improvise):
+        return sum(
+            sum(n.duration < Fraction(1, 8) for n in gen(style="trap", part="drums", bars=4,
+                                                        improvise=improvise, seed=seed).notes)
+            for seed in SEEDS)
+    levels = [ratchets(i) for i in (0, 25, 60, 100)]
+    assert levels[0] == 0 and levels == sorted(levels) and levels[-1] > 0
