@@ -354,17 +354,15 @@ def _line(s: Settings, plan: Plan, phrases: list[str], strong_chord_tones=True, 
 
 
 def _melodic_mask(s, plan, model, steps, chord_tones, root_first) -> np.ndarray:
+    """Unary constraints: chord tones on the beats of each bar; the first note on the chord root."""
     mask = model.mask(steps)
+    pcs = np.array([s.key.degree(int(d)) % 12 for d in model.degrees])  # each token's pitch class
     if chord_tones:
         for bar in range(s.bars):
-            pcs = plan.tones(bar)
-            ok = np.array([t.degree is None or s.key.degree(t.degree) % 12 in pcs for t in model.tokens])
-            for step in range(0, STEPS_PER_BAR, 4):
-                mask[bar * STEPS_PER_BAR + step] *= ok
-    if root_first:  # the first note is the root of the first bar's chord
-        first = np.array([t.degree is not None and s.key.degree(t.degree) % 12 == plan.roots[0]
-                          for t in model.tokens])
-        mask[0] *= first
+            ok = model.is_rest | np.isin(pcs, list(plan.tones(bar)))
+            mask[bar * STEPS_PER_BAR : (bar + 1) * STEPS_PER_BAR : 4] *= ok
+    if root_first:
+        mask[0] *= ~model.is_rest & (pcs == plan.roots[0])
     return mask
 
 

@@ -134,6 +134,12 @@ class PhraseModel:
     def _backward(self, steps: int, mask: np.ndarray, trans: np.ndarray) -> np.ndarray:
         """beta[t][x]: how well token x starting at t can be completed to the end."""
         v = len(self.tokens)
+        if steps > 1 and mask[1:].all():
+            # Nothing after the first step is constrained, and every row of `trans`
+            # sums to 1, so every token completes with weight 1 (by induction from the end).
+            if not mask[0].any():
+                raise Unsatisfiable(f"no sequence of {steps} steps meets the constraints")
+            return np.ones((steps, v))
         beta = np.zeros((steps, v))
         # onward[t][x]: the weight of continuing from token x into a token starting at t
         onward = np.ones((steps + max(self.lengths) + 1, v))
