@@ -22,6 +22,7 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/query.py
+	$(BIN)/python benchmarks/generate.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
