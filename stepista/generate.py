@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from fractions import Fraction
 from typing import Literal
@@ -142,6 +142,7 @@ class Settings:
     improvise: float    # 0..1
     bpm: float
     seed: int
+    density_set: bool = False  # density given by the performer (not a style default)
 
 
 def resolve(params: GenParams) -> Settings:
@@ -154,14 +155,20 @@ def resolve(params: GenParams) -> Settings:
     part_length = _part_of(style, params.part).note_length if params.part != "drums" else "1/16"
     return Settings(
         style=style, part=params.part, key=key,
-        density=_pick(params.density, d.density) / 100, velocity=_pick(params.velocity, d.velocity),
+        density=_pick(params.density, _default_density(style, params.part)) / 100,
+        velocity=_pick(params.velocity, d.velocity),
         accent=_pick(params.accent, d.accent) / 100,
         swing=to_time(Fraction(round(swing * 100), 100 * 200) - Fraction(50, 200)),
         length=length_in_beats(params.length or part_length), octave=params.octave,
         bars=_pick(params.bars, d.bars), tension=_pick(params.tension, d.tension),
         improvise=_pick(params.improvise, d.improvise) / 100, bpm=_pick(params.bpm, style.tempo.default),
-        seed=params.seed,
+        seed=params.seed, density_set=params.density is not None,
     )
+
+
+def _default_density(style: Style, part: str) -> int:
+    """A part's own density from the style file (drums use the style's default)."""
+    return style.defaults.density if part == "drums" else _part_of(style, part).density
 
 
 def _pick(value, default):
@@ -206,7 +213,10 @@ def make_plan(s: Settings) -> Plan:
         roots.append(root)
         pcs = {p % 12 for p in pitches}
         fifths.append(next(((root + i) % 12 for i in (7, 6, 8) if (root + i) % 12 in pcs), root))
-    kicks = [_lane_hits(s, name, lane, bar) for bar in range(s.bars)
+    # The kick is the drums part's, whichever part is being generated, so a bass
+    # generated on its own locks to the same kick as the drums of the same settings.
+    drums = s if s.part == "drums" or s.density_set else replace(s, density=s.style.defaults.density / 100)
+    kicks = [_lane_hits(drums, name, lane, bar) for bar in range(s.bars)
              for name, lane in s.style.drums.items() if lane.instrument == "kick"][: s.bars]
     return Plan(voicings, roots, fifths, kicks or [[] for _ in range(s.bars)])
 
@@ -626,7 +636,7 @@ def fill(clip: Clip, params: GenParams, bar: int) -> Clip:
     kept = [n for n in clip.notes if not begin <= n.start < end]
     rng = _rng(s, "fill-cmd", bar)
     if s.part == "drums":
-        run = _fill_notes(s.__class__(**{**s.__dict__, "density": 1.0}), bar, rng)
+        run = _fill_notes(replace(s, density=1.0), bar, rng)
     else:
         last = max((n for n in kept if n.start < begin), key=lambda n: n.start, default=None)
         pitch = last.pitch if last else s.key.degree(0, 4)

@@ -274,3 +274,22 @@ def test_no_ratchets_at_improvise_0_and_more_with_improvise():
             for seed in SEEDS)
     levels = [ratchets(i) for i in (0, 25, 60, 100)]
     assert levels[0] == 0 and levels == sorted(levels) and levels[-1] > 0
+
+
+def test_parts_use_their_own_density_but_share_the_kick():
+    s = load_style("ambient")
+    assert resolve(GenParams(style="ambient", part="lead")).density == s.lead.density / 100
+    alone = generate(GenParams(style="electro", part="bass", bars=4, seed=6, improvise=0))
+    kicks = starts(generate(GenParams(style="electro", part="drums", bars=4, seed=6, improvise=0)), KICK)
+    assert {n.start for n in alone.notes} <= kicks
+
+
+@pytest.mark.parametrize("style", STYLE_IDS)
+def test_every_grid_plays_at_its_own_default_density(style):
+    # a part whose strongest step falls below the template threshold would be silent
+    from stepista.generate import _threshold
+
+    s = load_style(style)
+    for part in (s.bass, s.chords, s.arp, s.lead):
+        if part.steps:
+            assert max(part.steps) >= _threshold(part.density / 100), (style, part)
