@@ -204,10 +204,16 @@ def make_plan(s: Settings) -> Plan:
     size = chord_size_for_tension(s.tension)
     allowed = tension_pitches(s.key, s.tension)
     voicings, roots, fifths, previous = [], [], [], None
+    led: dict[tuple, list[int]] = {}  # progressions repeat: lead each (from, to) pair once
     for chord in per_bar:
         pitches = [_allowed(s.key, p, allowed) for p in _sized(chord.pitches, size, s.key)]
-        previous = (voice(pitches, s.style.harmony.voicing, center=60) if previous is None
-                    else voice_lead(previous, pitches, s.style.harmony.voicing))
+        if previous is None:
+            previous = voice(pitches, s.style.harmony.voicing, center=60)
+        else:
+            key = (tuple(previous), tuple(pitches))
+            if key not in led:
+                led[key] = voice_lead(previous, pitches, s.style.harmony.voicing)
+            previous = led[key]
         voicings.append(previous)
         root = pitches[0] % 12
         roots.append(root)
