@@ -26,12 +26,12 @@ offending token.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
 from . import combinators, signals
 from . import controls as _controls  # noqa: F401  (registers the controls)
+from .budget import QueryTimeout, query_budget
 from .errors import LangError, MiniSyntaxError
 from .mini import mini
 from .pattern import (
@@ -581,38 +581,23 @@ def _probe_or_raise(pat: Pattern, src: str, node: Node) -> None:
         probe(pat)
     except LangError:
         raise
-    except _Timeout:
+    except QueryTimeout:
         raise LangError(f"this pattern takes longer than {PROBE_SECONDS:g} s to play one cycle",
                         src, node.pos, node.end) from None
     except RecursionError:
         raise LangError("this pattern is nested too deeply to play", src, node.pos, node.end) from None
     except Exception as exc:
         raise LangError(f"this pattern fails when played: {exc}", src, node.pos, node.end) from None
-    _ = node
-
-
-class _Timeout(Exception):
-    pass
 
 
 def probe(pat: Pattern, cycles: int = 1) -> int:
-    """Query ``cycles`` cycles under a time limit; return the event count or raise.
+    """Query ``cycles`` cycles within PROBE_SECONDS; return the event count or raise.
 
-    Raises ``ValueError`` when a cycle holds more than MAX_EVENTS_PER_CYCLE events.
+    Raises `QueryTimeout` past the time budget, and ``ValueError`` when a cycle holds
+    more than MAX_EVENTS_PER_CYCLE events.
     """
-    deadline = time.perf_counter() + PROBE_SECONDS
-    previous = sys.gettrace()
-
-    def tracer(frame, event, arg):
-        if time.perf_counter() > deadline:
-            raise _Timeout()
-        return None
-
-    sys.settrace(tracer)
-    try:
+    with query_budget(PROBE_SECONDS):
         events = pat.query_arc(0, cycles)
-    finally:
-        sys.settrace(previous)
     if len(events) > MAX_EVENTS_PER_CYCLE * cycles:
         raise ValueError(
             f"{len(events)} events in {cycles} cycle(s); the limit is {MAX_EVENTS_PER_CYCLE} per cycle"

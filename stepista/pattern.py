@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable, Iterable
 
+from .budget import check_budget
 from .event import Event
 from .span import MAX_STEPS, Span, TooDense
 from .time import Time, to_time
@@ -574,6 +575,7 @@ def _step_parts(span: Span, factor: Time) -> list[tuple[int, Span]]:
     k = (b._numerator * fn) // (b._denominator * fd)
     if b == e:
         return [(k, span)]
+    check_budget()
     if (e._numerator * fn) // (e._denominator * fd) - k > MAX_STEPS:
         raise TooDense(f"more than {MAX_STEPS} steps in one query (a factor of {float(factor):.3g})")
     out = []

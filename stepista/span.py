@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from .budget import check_budget
 from .time import Time, to_time
 
 __all__ = ["Span", "MAX_STEPS", "TooDense"]
@@ -42,6 +43,7 @@ class Span:
         begin, end = self.begin, self.end
         if begin == end:
             return [self]
+        check_budget()
         end_sam = end.sam()
         if end_sam - begin.sam() > MAX_STEPS:
             raise TooDense(f"a query over {float(end - begin):.3g} cycles (the limit is {MAX_STEPS})")
