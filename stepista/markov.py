@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Callable, Sequence  # noqa: F401
+from typing import Sequence
 
 import numpy as np
 
@@ -95,7 +95,6 @@ class PhraseModel:
         *,
         order: int = 3,
         smoothing: float = 0.0,
-        weight: Callable[[Token], float] | None = None,
         previous: Sequence[Token] = (),
     ) -> list[tuple[int, Token]]:
         """``[(start step, token)]`` filling exactly ``steps`` 16ths (the last token may be cut).
@@ -103,7 +102,6 @@ class PhraseModel:
         ``mask[t][i]`` is 1 where token i may start at step t (the unary constraints)."""
         trans = self.transition(smoothing)
         beta = self._backward(steps, mask, trans)
-        bias = np.array([weight(t) for t in self.tokens]) if weight else None
         feasible = mask * beta  # where each token may start, weighted by how well it can finish
         start = self.start / self.start.sum() * (1 - smoothing) + smoothing / len(self.tokens)
         context = [self.index[t] for t in previous if t in self.index]
@@ -118,8 +116,6 @@ class PhraseModel:
             else:
                 p = start
             w = p * feasible[t]
-            if bias is not None:
-                w *= bias
             cumulative = np.cumsum(w)
             total = cumulative[-1]
             if total <= 0:

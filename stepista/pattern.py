@@ -384,7 +384,9 @@ class Pattern:
         """Play the pattern together with each function applied to it."""
         return stack(self, *(f(self) for f in funcs))
 
-    layer = None  # set below
+    def layer(self, *funcs) -> "Pattern":
+        """Each function applied to the pattern, played together (without the original)."""
+        return stack(*(f(self) for f in funcs))
 
     def stack(self, *pats) -> "Pattern":
         return stack(self, *pats)
@@ -413,13 +415,6 @@ def _apply_left(ef: Event, values: list[Event], out: list[Event]) -> None:
         part = ef.part.intersection(ev.part)
         if part is not None:
             out.append(Event(ef.whole, part, ef.value(ev.value), _locs(ev.locations, ef.locations)))
-
-
-def _layer(self, *funcs) -> Pattern:
-    return stack(*(f(self) for f in funcs))
-
-
-Pattern.layer = _layer
 
 
 def _sequence_args(args) -> "Pattern":
@@ -459,10 +454,6 @@ def pure(value, locations: tuple = ()) -> Pattern:
     result._pure = value
     result._locations = locations
     return result
-
-
-def is_pattern(thing) -> bool:
-    return isinstance(thing, Pattern)
 
 
 def reify(thing) -> Pattern:
@@ -524,10 +515,8 @@ def slowcat_prime(*pats) -> Pattern:
 
     def q(span):
         index = span.begin.__floor__()
-        if index < 0:  # Strudel's remainder keeps the sign: negative cycles are silent
-            index = -((-index) % n)
-            if index < 0:
-                return []
+        if index < 0 and index % n:  # JS's remainder keeps the sign: pats[-k] is nothing
+            return []
         return pats[index % n].query(span)
 
     return Pattern(q).split_queries()

@@ -65,11 +65,13 @@ def run(stdin=sys.stdin, stdout=sys.stdout) -> int:
         print("  :q quits. (Sound arrives with the engine; this shows the next two cycles.)", file=stdout)
     while True:
         try:
-            line = input("» " if interactive else "")
+            line = input("» ") if interactive else stdin.readline()
         except EOFError:
             return 0
         except KeyboardInterrupt:
             print(file=stdout)
+            return 0
+        if not interactive and not line:
             return 0
         text = line.strip()
         if text in (":q", ":quit", "exit"):

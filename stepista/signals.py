@@ -4,7 +4,8 @@ A signal has no structure of its own: each query answers one event with no
 ``whole``, valued at the midpoint of the query span. Give it structure with
 `segment` or `struct`. Randomness is a pure function of time (an xorshift of
 the cycle position, the same numbers Strudel draws), so a pattern plays the
-same every time it is queried; ``seed`` shifts the random stream.
+same every time it is queried. Each ``?`` and ``|`` of a mini-notation string
+reads the stream shifted by its own seed (`RAND_SEED_OFFSET` cycles apart).
 
 >>> [round(e.value, 3) for e in sine.segment(4).first_cycle()]
 [0.854, 0.854, 0.146, 0.146]
@@ -18,7 +19,7 @@ import math
 
 from .event import Event
 from .pattern import Pattern, fastcat, register, reify, silence, stack
-from .time import Time, to_time
+from .time import Time
 
 __all__ = [
     "signal", "steady", "saw", "isaw", "sine", "cosine", "square", "tri", "time_signal",
@@ -268,7 +269,3 @@ def some_cycles_by(amount, f, pat):
 def some_cycles(f, pat):
     return some_cycles_by(0.5, f, pat)
 
-
-def seeded(pat_factory, seed: int) -> Pattern:
-    """``pat_factory(r)`` with the random stream ``r`` shifted by ``seed``."""
-    return pat_factory(rand._early(to_time(seed)))

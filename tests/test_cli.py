@@ -1,6 +1,7 @@
 """`stepista query` keeps the contract of ../shared/DESIGN.md."""
 
 import json
+from fractions import Fraction
 import subprocess
 import sys
 
@@ -21,7 +22,7 @@ def test_query_json_for_bare_mini_notation(capsys):
     events = json.loads(out)
     assert events[0] == {"whole": ["0/1", "1/4"], "part": ["0/1", "1/4"], "value": "bd"}
     assert [e["value"] for e in events] == ["bd", "bd", "sn", "bd", "bd", 3]
-    begins = [tuple(map(lambda s: eval(s), (e["whole"][0], e["part"][0]))) for e in events]
+    begins = [(Fraction(e["whole"][0]), Fraction(e["part"][0])) for e in events]
     assert begins == sorted(begins)
 
 

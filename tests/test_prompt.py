@@ -11,10 +11,9 @@ def test_grid_marks_onsets_and_holds():
     assert lines[1:] == ["bd x=  ", "sn   x="]
 
 
-def test_prompt_reports_errors_and_continues(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO('note("c3 [e3")\nnote("c3")\n:q\n'))
+def test_prompt_reports_errors_and_continues():
     out = io.StringIO()
-    assert run(stdin=io.StringIO(), stdout=out) == 0
+    assert run(stdin=io.StringIO('note("c3 [e3")\nnote("c3")\n:q\n'), stdout=out) == 0
     text = out.getvalue()
     assert "column 10: '[' is never closed" in text and "^" in text
     assert "C3 x" in text
