@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(run=cmd_query)
     _add_gen(sub)
     _add_styles(sub)
+    from .engine.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 

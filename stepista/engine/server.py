@@ -1,0 +1,361 @@
+"""The engine process: clock, scheduler and outputs in one asyncio loop, fed over local IPC.
+
+``stepista engine`` runs :func:`run_engine`. The loop ticks the scheduler every few ms and
+serves clients (the TUI, ``stepista play``). Live code is evaluated in a worker thread, so a
+slow evaluation never holds up a tick; a pattern reaches the scheduler only once it has
+evaluated and passed its first-cycle test play.
+
+Each client owns the tracks it made: when its connection ends (a clean bye, a crash, SIGKILL)
+those tracks are cut at once, so no note outlives the client that started it. SIGINT and
+SIGTERM end the engine the same way: every output panics (note-offs for what sounds, CC 123)
+before it closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..clip import Clip, clip_to_pattern
+from ..errors import StepistaSyntaxError
+from ..lang import evaluate
+from . import ipc
+from .clock import Clock, FreeClock, LinkClock
+from .outputs import OutputError, open_default, open_output
+from .scheduler import Scheduler
+
+log = logging.getLogger("stepista.engine")
+
+TICK_MS = 2.0
+ORPHAN_WAIT_S = 30
+"""An engine started for one client (``exit_when_orphaned``) gives up if none connects."""
+MAX_TICK_FAILURES = 200
+"""A scheduler that fails this many ticks in a row is broken: panic and exit."""
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    address: str
+    bpm: float = 120.0
+    link: bool = True
+    quantum: float = 4.0
+    start_stop_sync: bool = True
+    lookahead_ms: float = 50.0
+    outputs: tuple[str, ...] = ()
+    default_output: bool = True
+    exit_when_orphaned: bool = False
+    start: bool = False
+
+
+@dataclass(eq=False)
+class Session:
+    """One connected client."""
+    name: str
+    writer: asyncio.StreamWriter
+    subscribed: bool = False
+    tracks: set = field(default_factory=set)
+
+    def send(self, message: dict) -> None:
+        if not self.writer.is_closing():
+            self.writer.write(ipc.encode(message))
+
+
+class Engine:
+    def __init__(self, options: EngineOptions) -> None:
+        self.options = options
+        self.sessions: set[Session] = set()
+        self.clock: Clock | None = None
+        self.scheduler: Scheduler | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ever_connected = False
+        self.started_at = time.time()
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stopping.set)
+        self.clock = self._make_clock(self.options.link)
+        self.scheduler = Scheduler(self.clock, lookahead_ms=self.options.lookahead_ms,
+                                   notify=self._broadcast)
+        failed = 0
+        server = None
+        try:
+            self._open_outputs()
+            server = await ipc.serve(self.options.address, self._serve_client)
+            log.info("engine listening at %s (pid %d)", self.options.address, os.getpid())
+            print(f"stepista engine: listening at {self.options.address}", file=sys.stderr, flush=True)
+            if self.options.start or not self.options.link:
+                self.clock.start()
+            failed = await self._tick_until_stopped()
+        finally:
+            self.scheduler.close()
+            self.clock.close()
+            if server is not None:
+                server.close()
+                self._unlink_socket()
+        return 1 if failed else 0
+
+    async def _tick_until_stopped(self) -> bool:
+        failures = 0
+        while not self._stopping.is_set():
+            if self._orphaned_from_birth():
+                log.warning("no client connected within %d s: the engine stops", ORPHAN_WAIT_S)
+                break
+            try:
+                self.scheduler.tick()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("scheduler tick failed (%d in a row)", failures)
+                if failures >= MAX_TICK_FAILURES:
+                    return True
+            try:
+                await asyncio.wait_for(self._stopping.wait(), TICK_MS / 1000)
+            except asyncio.TimeoutError:
+                pass
+        return False
+
+    def _orphaned_from_birth(self) -> bool:
+        return (self.options.exit_when_orphaned and not self._ever_connected
+                and time.time() - self.started_at > ORPHAN_WAIT_S)
+
+    def stop(self) -> None:
+        if self._stopping is not None:
+            self._stopping.set()
+
+    def _unlink_socket(self) -> None:
+        if self.options.address.startswith("unix:"):
+            Path(self.options.address[5:]).unlink(missing_ok=True)
+
+    def _make_clock(self, link: bool, tempo: float | None = None) -> Clock:
+        tempo = tempo or self.options.bpm
+        if link:
+            return LinkClock(tempo, self.options.quantum,
+                             start_stop_sync=self.options.start_stop_sync)
+        return FreeClock(tempo, self.options.quantum)
+
+    def _open_outputs(self) -> None:
+        for spec in self.options.outputs:
+            self.scheduler.add_output(open_output(spec))
+        if not self.options.outputs and self.options.default_output:
+            output, message = open_default()
+            self.scheduler.add_output(output)
+            if message:
+                log.warning("%s", message)
+                print(f"stepista engine: {message}", file=sys.stderr, flush=True)
+
+    # -- clients ----------------------------------------------------------------------------
+
+    async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        session = Session("client", writer)
+        self.sessions.add(session)
+        self._ever_connected = True
+        try:
+            while not self._stopping.is_set():
+                try:
+                    line = await reader.readline()
+                except ValueError:  # longer than MAX_LINE: asyncio dropped it
+                    self._reject(session, None, f"message longer than {ipc.MAX_LINE} bytes")
+                    continue
+                if not line:
+                    break
+                if not line.strip():
+                    continue
+                if await self._handle_line(session, line) == "bye":
+                    break
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._drop(session)
+            writer.close()
+
+    def _drop(self, session: Session) -> None:
+        self.sessions.discard(session)
+        removed = self.scheduler.remove_owned(session)
+        if removed:
+            log.info("%s left: cut its tracks %s", session.name, ", ".join(removed))
+        if self.options.exit_when_orphaned and not self.sessions:
+            log.info("last client left: the engine stops")
+            self.stop()
+
+    def _reject(self, session: Session, request_id, problem: str) -> None:
+        log.warning("rejected a message from %s: %s", session.name, problem)
+        session.send({"id": request_id, "ok": False, "error": problem})
+
+    async def _handle_line(self, session: Session, line: bytes) -> str | None:
+        try:
+            request = ipc.parse_request(line)
+        except ipc.BadMessage as exc:
+            self._reject(session, _id_of(line), str(exc))
+            return None
+        try:
+            reply = await self._dispatch(session, request)
+        except (ValueError, KeyError, OutputError, StepistaSyntaxError) as exc:
+            self._reject(session, request.id, _one_line(exc))
+            return None
+        except Exception as exc:  # a bug must cost one reply, never the engine
+            log.exception("handling %s", request.op)
+            self._reject(session, request.id, f"internal error: {type(exc).__name__}: {exc}")
+            return None
+        session.send({"id": request.id, "ok": True, **reply})
+        return request.op if request.op == "bye" else None
+
+    async def _dispatch(self, session: Session, r) -> dict:
+        handler = getattr(self, f"_op_{r.op}")
+        result = handler(session, r)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result or {}
+
+    # -- operations -------------------------------------------------------------------------
+
+    def _op_hello(self, session: Session, r) -> dict:
+        session.name = f"{r.client}#{id(session) % 10000}"
+        return {"engine": {"pid": os.getpid(), "address": self.options.address}}
+
+    def _op_bye(self, session, r) -> dict:
+        return {}
+
+    def _op_shutdown(self, session, r) -> dict:
+        self.stop()
+        return {}
+
+    async def _op_play(self, session: Session, r) -> dict:
+        loop = asyncio.get_running_loop()
+        program = await loop.run_in_executor(None, evaluate, r.code)  # off the tick's thread
+        outputs = self._check_outputs(r.outputs)
+        placed = {}
+        for name, pattern in program.tracks.items():
+            track = name or r.track
+            at = self.scheduler.set_track(track, pattern, channel=r.channel, outputs=outputs,
+                                          quantize=r.quantize, cut=r.cut, owner=session)
+            placed[track] = float(at)
+        return {"tracks": placed}
+
+    def _op_clip(self, session: Session, r) -> dict:
+        clip = Clip.model_validate(r.clip)
+        at = self.scheduler.set_track(r.track, clip_to_pattern(clip), outputs=self._check_outputs(r.outputs),
+                                      quantize=r.quantize, cut=r.cut, owner=session)
+        return {"tracks": {r.track: float(at)}}
+
+    def _check_outputs(self, labels: list[str] | None) -> tuple[str, ...] | None:
+        if labels is None:
+            return None
+        unknown = [label for label in labels if label not in self.scheduler.outputs]
+        if unknown:
+            raise ValueError(f"no output {', '.join(unknown)}; open: "
+                             f"{', '.join(self.scheduler.outputs) or 'none'}")
+        return tuple(labels)
+
+    def _op_remove(self, session, r) -> dict:
+        at = self.scheduler.set_track(r.track, None, quantize=r.quantize, cut=r.cut)
+        return {"at": float(at)}
+
+    def _op_hush(self, session, r) -> dict:
+        return {"removed": self.scheduler.remove_owned(session)}
+
+    def _op_start(self, session, r) -> dict:
+        self.clock.start()
+        return {}
+
+    def _op_stop(self, session, r) -> dict:
+        self.clock.stop()  # the next tick sees it stopped and panics the outputs
+        return {}
+
+    def _op_panic(self, session, r) -> dict:
+        self.scheduler.panic()
+        return {}
+
+    def _op_tempo(self, session, r) -> dict:
+        self.clock.set_tempo(r.bpm)
+        return {}
+
+    def _op_link(self, session, r) -> dict:
+        if r.quantum is not None:
+            self.clock.quantum = r.quantum
+        if r.enabled is not None and r.enabled != self.clock.link_enabled:
+            self._switch_clock(r.enabled)
+        if r.start_stop_sync is not None and isinstance(self.clock, LinkClock):
+            self.clock.start_stop_sync = r.start_stop_sync
+        return {"clock": self.clock.status()}
+
+    def _switch_clock(self, link: bool) -> None:
+        """Link on or off: stop what sounds, then carry on at the same tempo on the new clock."""
+        old = self.clock
+        was_playing = old.timeline().playing
+        self.scheduler.panic()
+        self.clock = self._make_clock(link, old.timeline().tempo)
+        self.clock.quantum = old.quantum
+        old.close()
+        self.scheduler.clock = self.clock
+        self.scheduler.tick()  # sees the new clock stopped (or playing): resets its cursor
+        if was_playing:
+            self.clock.start()
+
+    def _op_open(self, session, r) -> dict:
+        output = open_output(r.spec)
+        if output.label in self.scheduler.outputs:
+            output.close()
+            return {"output": output.label, "already_open": True}
+        self.scheduler.add_output(output)
+        return {"output": output.label}
+
+    def _op_close(self, session, r) -> dict:
+        if r.output not in self.scheduler.outputs:
+            raise ValueError(f"no output {r.output}; open: {', '.join(self.scheduler.outputs) or 'none'}")
+        self.scheduler.remove_output(r.output)
+        return {}
+
+    def _op_status(self, session, r) -> dict:
+        return {"clock": self.clock.status(), **self.scheduler.status(),
+                "clients": sorted(s.name for s in self.sessions),
+                "uptime": round(time.time() - self.started_at, 3)}
+
+    def _op_subscribe(self, session: Session, r) -> dict:
+        session.subscribed = True
+        return {}
+
+    def _broadcast(self, kind: str, **fields) -> None:
+        for session in list(self.sessions):
+            if session.subscribed:
+                session.send({"event": kind, **fields})
+
+
+def _id_of(line: bytes):
+    """The request id of a rejected line, when one can be read, so the client can match it."""
+    import json
+    try:
+        data = json.loads(line)
+    except Exception:
+        return None
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, (int, str)) else None
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, StepistaSyntaxError):
+        return exc.one_line() if hasattr(exc, "one_line") else str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    text = str(exc)
+    if hasattr(exc, "errors"):  # a pydantic ValidationError: the first problem is enough
+        err = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def run_engine(options: EngineOptions) -> int:
+    """Run the engine until SIGINT/SIGTERM, a ``shutdown`` request, or (with
+    ``exit_when_orphaned``) its last client leaving. Returns the exit code."""
+    sys.setswitchinterval(0.0005)  # hand the GIL to the JACK/rtmidi threads quickly
+    return asyncio.run(Engine(options).run())
