@@ -35,7 +35,8 @@ class EngineProcess:
         return ipc.Client(self.address, name=name)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 10.0) -> int:

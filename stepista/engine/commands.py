@@ -88,7 +88,8 @@ def cmd_engine(args) -> int:
     for spec in args.output:
         _check_spec(parse_spec, spec)
     options = EngineOptions(
-        address=args.address or ipc.default_address(), bpm=args.bpm or 120.0, link=args.link,
+        address=args.address or ipc.default_address(), bpm=args.bpm or 120.0,
+        bpm_asked=args.bpm is not None, link=args.link,
         quantum=args.quantum, start_stop_sync=args.sync, lookahead_ms=args.lookahead,
         outputs=tuple(args.output), exit_when_orphaned=args.exit_when_orphaned, start=args.start)
     return run_engine(options)

@@ -27,6 +27,7 @@ import heapq
 import itertools
 import logging
 import math
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -50,6 +51,9 @@ GRID = 960
 QUANTIZE = {"quantum": None, "bar": Fraction(BEATS_PER_CYCLE), "beat": Fraction(1),
             "now": Fraction(0)}
 """Swap boundaries by name; ``quantum`` reads the clock's quantum at the time of the swap."""
+
+STOP_WAIT_S = 0.03
+"""How long closing waits for a MIDI clock stop message to leave."""
 
 MOVED_US = 100
 """A timeline that moved by more than this (µs at now) is taken anew; less is read noise."""
@@ -408,8 +412,14 @@ class Scheduler:
             output.panic()
 
     def close(self) -> None:
-        """Panic and close every output (the engine is going away)."""
+        """Panic and close every output (the engine is going away); clock outputs get a stop."""
         self._heap.clear()
+        clocked = [o for o in self.outputs.values() if o.clock]
+        for output in clocked:
+            output.panic()
+            output.send_at((STOP,), now_us())
+        if clocked:
+            time.sleep(STOP_WAIT_S)  # let the outputs deliver it before they close
         for output in list(self.outputs.values()):
             try:
                 output.close()

@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..clip import Clip, clip_to_pattern
@@ -33,6 +33,8 @@ from .scheduler import Scheduler
 log = logging.getLogger("stepista.engine")
 
 TICK_MS = 2.0
+JOIN_WINDOW_S = 5.0
+"""How long after start a --bpm still overrides the tempo of a session we join."""
 ORPHAN_WAIT_S = 30
 """An engine started for one client (``exit_when_orphaned``) gives up if none connects."""
 MAX_TICK_FAILURES = 200
@@ -43,6 +45,7 @@ MAX_TICK_FAILURES = 200
 class EngineOptions:
     address: str
     bpm: float = 120.0
+    bpm_asked: bool = False  # --bpm given: with Link, the session is brought to it on joining
     link: bool = True
     quantum: float = 4.0
     start_stop_sync: bool = True
@@ -107,6 +110,7 @@ class Engine:
     async def _tick_until_stopped(self) -> bool:
         failures = 0
         while not self._stopping.is_set():
+            self._bring_session_to_asked_tempo()
             if self._orphaned_from_birth():
                 log.warning("no client connected within %d s: the engine stops", ORPHAN_WAIT_S)
                 break
@@ -123,6 +127,15 @@ class Engine:
             except asyncio.TimeoutError:
                 pass
         return False
+
+    def _bring_session_to_asked_tempo(self) -> None:
+        """A Link peer that joins a session takes the session's tempo. When the performer asked
+        for a tempo (--bpm), set it again once the first peers are met, early on."""
+        if (self.options.bpm_asked and self.clock.link_enabled and self.clock.peers
+                and time.time() - self.started_at < JOIN_WINDOW_S):
+            if self.clock.timeline().tempo != self.options.bpm:
+                self.clock.set_tempo(self.options.bpm)
+            self.options = replace(self.options, bpm_asked=False)
 
     def _orphaned_from_birth(self) -> bool:
         return (self.options.exit_when_orphaned and not self._ever_connected
@@ -143,12 +156,17 @@ class Engine:
                              start_stop_sync=self.options.start_stop_sync)
         return FreeClock(tempo, self.options.quantum)
 
+    def _add_output(self, output) -> None:
+        if hasattr(output, "bpm"):  # a recording writes the tempo it was played at
+            output.bpm = self.clock.timeline().tempo
+        self.scheduler.add_output(output)
+
     def _open_outputs(self) -> None:
         for spec in self.options.outputs:
-            self.scheduler.add_output(open_output(spec))
+            self._add_output(open_output(spec))
         if not self.options.outputs and self.options.default_output:
             output, message = open_default()
-            self.scheduler.add_output(output)
+            self._add_output(output)
             if message:
                 log.warning("%s", message)
                 print(f"stepista engine: {message}", file=sys.stderr, flush=True)
@@ -307,7 +325,7 @@ class Engine:
         if output.label in self.scheduler.outputs:
             output.close()
             return {"output": output.label, "already_open": True}
-        self.scheduler.add_output(output)
+        self._add_output(output)
         return {"output": output.label}
 
     def _op_close(self, session, r) -> dict:

@@ -240,8 +240,8 @@ def _rtmidi_ports() -> list[PortInfo]:
     out = []
     for api in rtmidi.get_compiled_api():
         api_name = rtmidi.get_api_name(api)
-        if api_name == "jack" and not jack_running():
-            continue
+        if (api_name == "jack" and not jack_running()) or (api_name == "alsa" and _alsa_problem()):
+            continue  # probing would only print the C library's complaints
         try:
             midi_out = rtmidi.MidiOut(api, name="stepista-ports")
         except Exception:  # the API is compiled in but not usable here (no ALSA sequencer)
