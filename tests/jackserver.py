@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,6 +26,15 @@ from typing import Callable
 RATE = 48000
 PERIOD = 256
 _serial = itertools.count()
+
+
+def _die_with_parent() -> None:
+    """In the child: have Linux stop this jackd if the test process dies without cleaning up
+    (killed by a CI timeout, say), so no stray server is left running."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def jackd_path() -> str | None:
@@ -43,6 +53,7 @@ class JackServer:
         self.name = name or f"stepista-test-{os.getpid()}-{next(_serial)}"
         self.rate, self.period, self.timeout = rate, period, timeout
         self.env = dict(os.environ, JACK_DEFAULT_SERVER=self.name)
+        self.recorders: list[MidiRecorder] = []  # closed before the server stops
         self._process: subprocess.Popen | None = None
         self._log = None
 
@@ -65,8 +76,13 @@ class JackServer:
         self._process = subprocess.Popen(
             [path, "--no-realtime", "-n", self.name, "-d", "dummy", "-r", str(self.rate),
              "-p", str(self.period)],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
-        self._wait_ready()
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
+            preexec_fn=_die_with_parent)
+        try:
+            self._wait_ready()
+        except BaseException:  # never leave a jackd behind
+            self.stop()
+            raise
         return self
 
     def _wait_ready(self) -> None:
@@ -92,7 +108,11 @@ class JackServer:
         return self._log.read().decode(errors="replace")
 
     def stop(self) -> None:
-        """Terminate jackd (SIGTERM, then SIGKILL after 5 s) and wait for it."""
+        """Close the recorders still open on it, then terminate jackd (SIGTERM, then SIGKILL
+        after 5 s) and wait for it. A client must not outlive its server here: libjack frees
+        such a client under its owner the next time anything opens a client."""
+        for recorder in list(self.recorders):
+            recorder.close()
         process, self._process = self._process, None
         if process is None:
             return
@@ -118,14 +138,20 @@ class MidiRecorder:
     """A JACK client ``name`` with one MIDI input port ``in`` that records every event as
     ``(absolute_frame, usecs, bytes_tuple)``; ``usecs`` is the host time of that frame
     (``jack_frames_to_time``), on the same clock as :func:`stepista.engine.hosttime.now_us`.
+    ``lags`` says, per event, how long after that time the recorder read it: a few hundred µs
+    normally, much more when the machine keeps the JACK server from running its cycles on time.
     """
 
     def __init__(self, server: JackServer, name: str = "rec") -> None:
+        from stepista.engine.hosttime import now_us
         from stepista.engine.outputs.jack import frames_to_time, open_client
-        self._frames_to_time = frames_to_time
+        self._frames_to_time, self._now_us = frames_to_time, now_us
         self.events: list[tuple[int, int, tuple[int, ...]]] = []
+        self.lags: list[int] = []  # per event: µs between its frame's time and its reading
         self._changed = threading.Condition()
+        self._server = server
         self.client = open_client(name, server.name, exact=True)
+        server.recorders.append(self)
         self.port = self.client.midi_inports.register("in")
         self.client.set_process_callback(self._process)
         self.client.activate()
@@ -138,8 +164,10 @@ class MidiRecorder:
             frame = base + offset
             got.append((frame, self._frames_to_time(self.client, frame), tuple(bytes(data))))
         if got:
+            now = self._now_us()
             with self._changed:
                 self.events.extend(got)
+                self.lags.extend(now - usecs for _, usecs, _ in got)
                 self._changed.notify_all()
 
     def connect_from(self, port_name: str) -> None:
@@ -151,7 +179,7 @@ class MidiRecorder:
         with self._changed:
             return [e[2] for e in self.events]
 
-    def wait_for(self, pred: Callable[[list], bool], timeout: float = 3.0) -> bool:
+    def wait_for(self, pred: Callable[[list], bool], timeout: float = 10.0) -> bool:
         """Wait until ``pred(events)`` is true; return whether it became true in time."""
         deadline = time.monotonic() + timeout
         with self._changed:
@@ -162,7 +190,7 @@ class MidiRecorder:
                 self._changed.wait(min(left, 0.05))
             return True
 
-    def wait_count(self, count: int, timeout: float = 3.0) -> bool:
+    def wait_count(self, count: int, timeout: float = 10.0) -> bool:
         """Wait until at least ``count`` events arrived."""
         return self.wait_for(lambda events: len(events) >= count, timeout)
 
@@ -174,6 +202,8 @@ class MidiRecorder:
             time.sleep(0.02)  # let a notification callback that is under way finish
             self.client.close()
             self.client = None
+        if self in self._server.recorders:
+            self._server.recorders.remove(self)
 
     def __enter__(self) -> MidiRecorder:
         return self

@@ -126,7 +126,10 @@ class LinkHut:
 
     def start(self, timeout: float = 10.0) -> None:
         """Start LinkHut and wait until its status line is on screen."""
-        command = f"env JACK_DEFAULT_SERVER={self.jack_server} {LINKHUT}"
+        # JACK_NO_START_SERVER: if the server is missing, fail at once rather than have
+        # libjack try to start one (on ALSA, which fails slowly and litters /dev/shm).
+        command = (f"env JACK_DEFAULT_SERVER={self.jack_server} JACK_NO_START_SERVER=1 "
+                   f"{LINKHUT}")
         # tmux leaves its socket file behind after kill-server: keep it in a folder we delete.
         self._socket_dir = tempfile.mkdtemp(prefix="linkhut-tmux-")
         # remain-on-exit keeps a pane whose program died, so we can show why it died.
@@ -234,8 +237,9 @@ class LinkHut:
             if state is not None:
                 return state
             if self._pane_dead():
+                text = "\n".join(line for line in screen.splitlines() if line.strip())
                 raise RuntimeError(f"LinkHut exited (JACK server {self.jack_server!r} "
-                                   f"running?). Its screen:\n{screen}")
+                                   f"running?). Its screen:\n{text}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"no LinkHut status line on screen:\n{screen}")
             time.sleep(0.02)

@@ -102,10 +102,9 @@ def test_outputs_open_and_close_over_ipc(engine, tmp_path):
         opened = c.request({"op": "open", "spec": f"file:{target}"})
         assert opened["ok"], opened
         label = opened["output"]
-        assert c.request({"op": "play", "code": 'note("c3*4")', "outputs": [label]})["ok"]
-        assert wait_until(lambda: c.request({"op": "status"})["playing"])
-        import time
-        time.sleep(0.6)
+        assert c.request({"op": "play", "code": 'note("c3*4")', "outputs": [label],
+                          "quantize": "now"})["ok"]
+        assert wait_until(lambda: (c.request({"op": "status"})["beat"] or 0) > 2)
         assert c.request({"op": "close", "output": label})["ok"]
         bad = c.request({"op": "play", "code": 'note("c3")', "outputs": ["nope:x"]})
         assert not bad["ok"] and "no output nope:x" in bad["error"]

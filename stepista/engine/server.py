@@ -62,7 +62,7 @@ class Session:
     name: str
     writer: asyncio.StreamWriter
     subscribed: bool = False
-    tracks: set = field(default_factory=set)
+    greeted: bool = False  # said hello: a client, not a probe checking that we listen
 
     def send(self, message: dict) -> None:
         if not self.writer.is_closing():
@@ -176,7 +176,6 @@ class Engine:
     async def _serve_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = Session("client", writer)
         self.sessions.add(session)
-        self._ever_connected = True
         try:
             while not self._stopping.is_set():
                 try:
@@ -202,7 +201,8 @@ class Engine:
         removed = self.scheduler.remove_owned(session)
         if removed:
             log.info("%s left: cut its tracks %s", session.name, ", ".join(removed))
-        if self.options.exit_when_orphaned and not self.sessions:
+        if self.options.exit_when_orphaned and session.greeted and not any(
+                s.greeted for s in self.sessions):
             log.info("last client left: the engine stops")
             self.stop()
 
@@ -239,6 +239,7 @@ class Engine:
 
     def _op_hello(self, session: Session, r) -> dict:
         session.name = f"{r.client}#{id(session) % 10000}"
+        session.greeted = self._ever_connected = True
         return {"engine": {"pid": os.getpid(), "address": self.options.address}}
 
     def _op_bye(self, session, r) -> dict:

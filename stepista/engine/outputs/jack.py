@@ -34,7 +34,13 @@ import threading
 import time
 from collections.abc import Iterable
 
-import jack
+try:
+    import jack
+except (ImportError, OSError) as _exc:  # no JACK-Client, or no libjack: say so when used
+    jack = None
+    JACK_MISSING: str | None = f"JACK is not installed here ({_exc})"
+else:
+    JACK_MISSING = None
 
 from ..hosttime import now_us
 from .base import Message, Output, OutputError, Sounding, TimedQueue
@@ -45,7 +51,7 @@ RETRY_S = 0.5
 """How often a lost output looks for its server again."""
 QUIET_S = 0.3
 """How long the threads of a client whose server died must have been quiet before it is
-closed (see _bury_dead)."""
+closed (see JackOutput._bury)."""
 SETTLE_S = 0.25
 """How long after a destination is disconnected we wait to see whether its port went away
 (it vanished: remember it) or stays (someone disconnected it: forget it)."""
@@ -131,7 +137,7 @@ def quiet_jack_messages() -> None:
     over the terminal UI every half second while the output waits for JACK to come back.
     """
     global _quieted
-    if not _quieted:
+    if not _quieted and jack is not None:
         jack.set_error_function(lambda message: log.debug("libjack: %s", message))
         jack.set_info_function(lambda message: log.debug("libjack: %s", message))
         _quieted = True
@@ -160,6 +166,8 @@ def open_client(name: str, servername: str | None = None, *,
                 exact: bool = False) -> jack.Client:
     """``jack.Client(name)`` that never starts a server, opened once the clients of lost
     servers in this process are closed. Raises ``jack.JackOpenError``."""
+    if jack is None:
+        raise OutputError(JACK_MISSING)
     quiet_jack_messages()
     _wait_for_burials(BURY_WAIT_S)
     with _clients_lock:
@@ -177,6 +185,8 @@ def _wait_for_burials(timeout: float) -> None:
 
 def server_running(servername: str | None = None) -> bool:
     """Whether a JACK server (``servername``, else the default one) accepts clients."""
+    if jack is None:
+        return False
     try:
         client = open_client("stepista-probe", servername)
     except jack.JackOpenError:
@@ -189,6 +199,8 @@ def server_running(servername: str | None = None) -> bool:
 def midi_input_ports(servername: str | None = None) -> list[str]:
     """The JACK MIDI input ports there are (possible ``connect=`` targets); [] without a
     server."""
+    if jack is None:
+        return []
     try:
         client = open_client("stepista-probe", servername)
     except jack.JackOpenError:
@@ -216,6 +228,9 @@ class JackOutput(Output):
     def __init__(self, name: str, *, connect: Iterable[str] = (), latency_ms: float = 0.0,
                  clock: bool = False, servername: str | None = None) -> None:
         super().__init__(name, latency_ms=latency_ms, clock=clock)
+        if jack is None:
+            raise OutputError(f"{self.label}: {JACK_MISSING}; install JACK (jackd2) or pick"
+                              " another output")
         self.servername = servername
         self.late = self.dropped = self.failed_writes = self.callback_errors = 0
         self._queue = TimedQueue()
@@ -256,7 +271,7 @@ class JackOutput(Output):
         """Open the client and its port, start processing, connect the wanted destinations.
         ``strict``: a destination that exists but will not connect is an error (on the first
         open; on a reopen it is tried again later)."""
-        client = self._open_client()
+        client = self._open_client(patience_s=1.0 if strict else 0.0)
         try:
             port = client.midi_outports.register(PORT)
             self._cycle = CycleClock(client)
@@ -274,19 +289,33 @@ class JackOutput(Output):
             raise OutputError(f"{self.label}: cannot set up the JACK port: {exc}") from exc
         self._connect_wanted(strict)
 
-    def _open_client(self) -> jack.Client:
-        try:
-            return open_client(self.name, self.servername, exact=True)
-        except jack.JackOpenError as exc:
-            status = exc.status
-            if status.name_not_unique:
-                raise OutputError(f"{self.label}: a JACK client called {self.name!r} exists"
-                                  " already; pick another name") from exc
-            if status.server_failed or status.server_error:
-                where = f" called {self.servername!r}" if self.servername else ""
-                raise OutputError(f"{self.label}: no JACK server{where} is running (start"
-                                  " one with jackd or qjackctl, or pick another output)") from exc
-            raise OutputError(f"{self.label}: cannot open a JACK client ({status})") from exc
+    def _open_client(self, patience_s: float = 0.0) -> jack.Client:
+        """Open the client under exactly our name. A name taken is waited on for
+        ``patience_s``: it may be this output's last run, still closing."""
+        deadline = time.monotonic() + patience_s
+        while True:
+            try:
+                return open_client(self.name, self.servername, exact=True)
+            except jack.JackOpenError as exc:
+                taken = self._name_taken(exc.status)
+                if not (taken and time.monotonic() < deadline):
+                    raise OutputError(self._open_problem(exc.status, taken)) from exc
+            time.sleep(0.1)
+
+    def _name_taken(self, status: jack.Status) -> bool:
+        # JACK2 answers an exact name already taken with a bare "server error"
+        return status.name_not_unique or (status.server_error
+                                          and server_running(self.servername))
+
+    def _open_problem(self, status: jack.Status, taken: bool) -> str:
+        if taken:
+            return (f"{self.label}: a JACK client called {self.name!r} exists already; pick"
+                    " another name")
+        if status.server_failed or status.server_error:
+            where = f" called {self.servername!r}" if self.servername else ""
+            return (f"{self.label}: no JACK server{where} is running (start one with jackd"
+                    " or qjackctl, or pick another output)")
+        return f"{self.label}: cannot open a JACK client ({status})"
 
     def _connect_wanted(self, strict: bool) -> None:
         """Connect every wanted destination that exists; wait for the others."""
@@ -461,7 +490,7 @@ class JackOutput(Output):
 
     def _on_shutdown(self, status: jack.Status, reason: str) -> None:
         self._noticing(+1)
-        _dead[id(self)] = self  # before anyone opens a client again (see _bury_dead)
+        _dead[id(self)] = self  # so that no one opens a client before we close this one
         self._lost = True
         self.status = "lost: JACK server stopped"
         self._wake.set()
@@ -625,9 +654,9 @@ class JackOutput(Output):
             self._connect(dest)
         finally:
             if helper is not None:
-                self._retire(helper, dest)
+                self._retire(helper)
 
-    def _retire(self, helper: jack.OwnMidiPort, dest: str) -> None:
+    def _retire(self, helper: jack.OwnMidiPort) -> None:
         """Take the helper port away: disconnected first, since its buffer keeps the offs
         (and JACK would deliver them again each cycle) once the callback stops clearing it."""
         try:
