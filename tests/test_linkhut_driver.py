@@ -9,11 +9,7 @@ peers on this machine neither disturb the test nor get their tempo changed by it
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import time
-import uuid
 
 import pytest
 
@@ -27,45 +23,11 @@ QUANTUM = 4
 
 # -- a JACK server of our own ------------------------------------------------------------
 
-def _jack_ready(name: str) -> bool:
-    """True once the server takes clients; JACK's own errors are hushed while we poll."""
-    jack.set_error_function(lambda message: None)
-    try:
-        client = jack.Client("probe", no_start_server=True, servername=name)
-    except jack.JackError:
-        return False
-    finally:
-        jack.set_error_function(None)
-    client.close()
-    return True
-
-
 @pytest.fixture(scope="module")
-def jack_server():
-    """A dummy-backend jackd under a unique name, for LinkHut's metronome to play into."""
+def jack_server(jack_server):
+    """conftest's private jackd, by name: LinkHut's metronome plays into it."""
     require_linkhut()
-    if shutil.which("jackd") is None:
-        pytest.skip("jackd is not installed (Debian package jackd2)")
-    name = f"lhtest-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    proc = subprocess.Popen(
-        ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", "48000", "-p", "256"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 10
-        while not _jack_ready(name):
-            if proc.poll() is not None:
-                pytest.fail(f"jackd {name} exited: {proc.stderr.read()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"jackd {name} did not take clients within 10 s")
-            time.sleep(0.1)
-        yield name
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return jack_server.name
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -52,6 +51,11 @@ def add_commands(sub) -> None:
                    "starts the session when it is stopped; without Link it always starts)")
     e.add_argument("--exit-when-orphaned", action="store_true",
                    help="exit when the last client leaves (how 'play' runs its own engine)")
+    e.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=True,
+                   help="ask for realtime scheduling where allowed (default on)")
+    e.add_argument("--hold", action="store_true",
+                   help="without Link, wait for a client's start instead of starting at once "
+                        "(so all of a client's first tracks begin together)")
     e.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     e.set_defaults(run=cmd_engine)
 
@@ -91,8 +95,9 @@ def cmd_engine(args) -> int:
         address=args.address or ipc.default_address(), bpm=args.bpm or 120.0,
         bpm_asked=args.bpm is not None, link=args.link,
         quantum=args.quantum, start_stop_sync=args.sync, lookahead_ms=args.lookahead,
-        outputs=tuple(args.output), exit_when_orphaned=args.exit_when_orphaned, start=args.start)
-    return run_engine(options)
+        outputs=tuple(args.output), exit_when_orphaned=args.exit_when_orphaned, start=args.start,
+        hold=args.hold)
+    return run_engine(options, realtime=args.realtime)
 
 
 def _check_spec(parse_spec, spec: str) -> None:
@@ -106,9 +111,16 @@ def _check_spec(parse_spec, spec: str) -> None:
 
 # -- stepista play ------------------------------------------------------------------------
 
-def play_code(text: str) -> str:
-    """The live code for one EXPR: itself, or a string literal when it is bare mini-notation.
-    Raises BadInput (with line and column) when it is neither."""
+def play_code(text: str, track: str) -> str:
+    """The live code for one EXPR, its unnamed lines bound to ``track``: the text itself, or a
+    string literal when it is bare mini-notation. BadInput (with line and column) when it is
+    neither.
+
+    >>> play_code("bd*2 sn", "d1")
+    'd1: "bd*2 sn"'
+    >>> play_code('bass: note("c2")', "d2")
+    'bass: note("c2")'
+    """
     from ..cli import BadInput
     from ..errors import StepistaSyntaxError
     from ..lang import evaluate
@@ -120,17 +132,17 @@ def play_code(text: str) -> str:
     except StepistaSyntaxError:
         code = text
     try:
-        evaluate(code)
+        program = evaluate(code)
     except StepistaSyntaxError as exc:
         raise BadInput(exc.one_line()) from None
-    return code
+    return f"{track}: {code}" if list(program.tracks) == [None] else code
 
 
 def cmd_play(args) -> int:
     from ..cli import BadInput
     from .outputs import parse_spec
 
-    codes = [play_code(text) for text in args.exprs]
+    program = "\n".join(play_code(text, f"d{i}") for i, text in enumerate(args.exprs, start=1))
     for spec in args.output:
         _check_spec(parse_spec, spec)
     if args.duration is not None and args.duration <= 0:
@@ -141,7 +153,7 @@ def cmd_play(args) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with ipc.Client(address, name="play") as client:
-            _play(client, args, codes, attached=engine is None)
+            _play(client, args, program, attached=engine is None)
     except KeyboardInterrupt:
         pass
     finally:
@@ -162,7 +174,7 @@ def _engine_for(args) -> tuple[subprocess.Popen | None, str]:
         from ..cli import BadInput
         raise BadInput(f"--engine {args.engine}: no engine answers there")
     private = f"unix:{Path(tempfile.mkdtemp(prefix='stepista-play-')) / 'engine.sock'}"
-    cmd = [sys.executable, "-m", "stepista", "engine", "--address", private, "--exit-when-orphaned",
+    cmd = [sys.executable, "-m", "stepista", "engine", "--address", private, "--exit-when-orphaned", "--hold",
            "--quantum", str(args.quantum), "--lookahead", str(args.lookahead),
            "--link" if args.link else "--no-link", "--sync" if args.sync else "--no-sync"]
     if args.bpm:
@@ -189,7 +201,9 @@ def _check(reply: dict, what: str) -> dict:
     return reply
 
 
-def _play(client: ipc.Client, args, codes: list[str], attached: bool) -> None:
+def _play(client: ipc.Client, args, program: str, attached: bool) -> None:
+    """Bring the engine to the options, hand it every track in one request (so they start on
+    the same boundary), start, wait, then take the tracks away again."""
     labels = None
     if attached:  # a shared engine: bring it to what this command asks for
         _check(client.request({"op": "link", "enabled": args.link, "quantum": args.quantum,
@@ -197,9 +211,7 @@ def _play(client: ipc.Client, args, codes: list[str], attached: bool) -> None:
         if args.bpm:
             _check(client.request({"op": "tempo", "bpm": args.bpm}), "--bpm")
         labels = [_check(client.request({"op": "open", "spec": s}), s)["output"] for s in args.output] or None
-    for i, code in enumerate(codes, start=1):
-        _check(client.request({"op": "play", "code": code, "track": f"d{i}", "outputs": labels}),
-               f"EXPR {i}")
+    _check(client.request({"op": "play", "code": program, "outputs": labels}), "EXPR")
     _check(client.request({"op": "start"}), "start")
     status = client.request({"op": "status"})
     _say_playing(status)

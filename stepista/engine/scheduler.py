@@ -58,6 +58,9 @@ STOP_WAIT_S = 0.03
 MOVED_US = 100
 """A timeline that moved by more than this (µs at now) is taken anew; less is read noise."""
 JUMP_US = 2000
+REANCHOR_US = 1_000_000
+"""A line that has not moved is still read anew this often: the tempo reads back rounded
+(Link keeps µs per beat), so an old reading drifts by about a µs a second."""
 """A move larger than this is a beat jump, not a tempo change or a Link clock correction."""
 
 
@@ -199,8 +202,8 @@ class Scheduler:
             self._start(line, now)
         elif self._moved(line, now):
             self._retime(line, now)
-        else:
-            line = self._line  # the same line, re-read with noise: keep the first reading
+        elif line.time_us - self._line.time_us < REANCHOR_US:
+            line = self._line  # the same line read again: keep the reading already in use
         self._line = line
         end = _grid_floor(line.beat_at(now + self.lookahead_us + self._early_us()))
         if end > self._cursor:

@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..clip import Clip, clip_to_pattern
@@ -54,6 +54,7 @@ class EngineOptions:
     default_output: bool = True
     exit_when_orphaned: bool = False
     start: bool = False
+    hold: bool = False  # without Link, wait for a start request instead of starting at once
 
 
 @dataclass(eq=False)
@@ -96,7 +97,7 @@ class Engine:
             server = await ipc.serve(self.options.address, self._serve_client)
             log.info("engine listening at %s (pid %d)", self.options.address, os.getpid())
             print(f"stepista engine: listening at {self.options.address}", file=sys.stderr, flush=True)
-            if self.options.start or not self.options.link:
+            if self.options.start or not (self.options.link or self.options.hold):
                 self.clock.start()
             failed = await self._tick_until_stopped()
         finally:
@@ -373,8 +374,35 @@ def _one_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def run_engine(options: EngineOptions) -> int:
+REALTIME_PRIORITY = 10
+"""SCHED_RR priority asked for the engine: above ordinary programs, below JACK's own threads."""
+
+
+def raise_priority() -> str:
+    """Ask for round-robin realtime scheduling for this thread and every thread it starts
+    afterwards (they inherit it); else a better nice level. Says what it got.
+
+    A busy machine (the TUI redrawing, a DAW rendering) must not starve the loop that hands
+    notes out; audio programs run realtime for the same reason. Where the user has no
+    realtime rights (no ``rtprio`` limit for their audio group) this is just refused.
+    """
+    if hasattr(os, "sched_setscheduler"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(REALTIME_PRIORITY))
+            return f"realtime (SCHED_RR {REALTIME_PRIORITY})"
+        except (OSError, PermissionError):
+            pass
+    try:
+        os.nice(-10)
+        return "nice -10"
+    except (OSError, PermissionError, AttributeError):
+        return "normal priority (no realtime rights)"
+
+
+def run_engine(options: EngineOptions, realtime: bool = True) -> int:
     """Run the engine until SIGINT/SIGTERM, a ``shutdown`` request, or (with
     ``exit_when_orphaned``) its last client leaving. Returns the exit code."""
+    if realtime:
+        log.info("engine scheduling: %s", raise_priority())
     sys.setswitchinterval(0.0005)  # hand the GIL to the JACK/rtmidi threads quickly
     return asyncio.run(Engine(options).run())
