@@ -23,6 +23,7 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/query.py
 	$(BIN)/python benchmarks/generate.py
+	$(BIN)/python benchmarks/timing.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
