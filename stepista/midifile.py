@@ -113,7 +113,8 @@ def _conductor_track(title: str, bpm: float, end: int) -> mido.MidiTrack:
     ])
 
 
-def _save_atomically(mid: mido.MidiFile, path) -> None:
+def save_atomically(mid: mido.MidiFile, path) -> None:
+    """Save ``mid`` to ``path`` through a temporary file, fsync and rename: never a half file."""
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".stepista-", suffix=".mid.tmp", dir=directory)
@@ -152,7 +153,7 @@ def write_midi(clips: Clip | Iterable[Clip], path, bpm: float | None = None,
     song_end = max((sum(m.time for m in t) for t in tracks), default=0)
     mid.tracks.append(_conductor_track(title, bpm, song_end))
     mid.tracks.extend(tracks)
-    _save_atomically(mid, path)
+    save_atomically(mid, path)
 
 
 # -- reading ------------------------------------------------------------------

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import mido
 
+from ...midifile import save_atomically
+
 from .. import BEATS_PER_CYCLE
 from ..hosttime import now_us
 from .base import Message, Output, OutputError, Sounding, is_note_off
@@ -148,14 +150,4 @@ def take_to_midifile(records: list[Record], bpm: float) -> mido.MidiFile:
 
 def write_take(records: list[Record], path: Path, bpm: float) -> None:
     """Write records as a .mid file atomically (temporary file, fsync, rename)."""
-    midi_file = take_to_midifile(records, bpm)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            midi_file.save(file=f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_atomically(take_to_midifile(records, bpm), path)
