@@ -1,7 +1,6 @@
 """The lookahead scheduler, driven by a hand-set clock into a logging output: exact stamps,
 swaps on boundaries, cut, latency, tempo changes and jumps inside the window, stop, errors."""
 
-from fractions import Fraction
 
 import pytest
 
@@ -75,12 +74,13 @@ def test_swap_lands_on_the_next_quantum_boundary_and_keeps_phase():
     assert ("swapped", {"track": "d1", "beat": 8.0}) in events
 
 
-@pytest.mark.parametrize("quantize,expected", [("bar", 8), ("beat", 6), ("now", Fraction(2651, 500)), (2, 6)])
+@pytest.mark.parametrize("quantize,expected", [("bar", 8), ("beat", 6), (2, 6), ("now", None)])
 def test_quantize_choices(quantize, expected):
     clock, sched, out, _ = rig()
     sched.set_track("d1", pat('note("c3")'))
-    run(sched, 0, 2_630_001, 10_000)  # the cursor sits near beat 5.3
-    assert sched.boundary(quantize) == (sched._cursor if quantize == "now" else expected)
+    run(sched, 0, 2_630_001, 10_000)  # the cursor (end of the last window) sits near beat 5.3
+    assert 5 < sched._cursor < 6
+    assert sched.boundary(quantize) == (sched._cursor if expected is None else expected)
 
 
 def test_a_new_track_waits_for_the_boundary_too():

@@ -257,7 +257,7 @@ def cmd_ports(args) -> int:
 
     ports = list_ports()
     if args.json:
-        json.dump([p.to_json() if hasattr(p, "to_json") else vars(p) for p in ports], sys.stdout)
+        json.dump([p.to_json() for p in ports], sys.stdout)
         sys.stdout.write("\n")
         return 0
     for p in ports:

@@ -14,6 +14,7 @@ before it closes.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -353,7 +354,6 @@ class Engine:
 
 def _id_of(line: bytes):
     """The request id of a rejected line, when one can be read, so the client can match it."""
-    import json
     try:
         data = json.loads(line)
     except Exception:
@@ -364,7 +364,7 @@ def _id_of(line: bytes):
 
 def _one_line(exc: Exception) -> str:
     if isinstance(exc, StepistaSyntaxError):
-        return exc.one_line() if hasattr(exc, "one_line") else str(exc)
+        return exc.one_line()
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
     text = str(exc)
