@@ -26,6 +26,7 @@ from typing import Iterable
 import mido
 
 from .clip import BEATS_PER_CYCLE, Clip, Note
+from .files import write_atomically
 
 __all__ = ["MidiFileError", "write_midi", "read_midi", "DEFAULT_BPM"]
 
@@ -115,19 +116,7 @@ def _conductor_track(title: str, bpm: float, end: int) -> mido.MidiTrack:
 
 def save_atomically(mid: mido.MidiFile, path) -> None:
     """Save ``mid`` to ``path`` through a temporary file, fsync and rename: never a half file."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".stepista-", suffix=".mid.tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            mid.save(file=fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, lambda fh: mid.save(file=fh))
 
 
 def write_midi(clips: Clip | Iterable[Clip], path, bpm: float | None = None,

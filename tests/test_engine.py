@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -121,3 +122,33 @@ def test_tempo_and_link_switch(engine):
         on = c.request({"op": "link", "enabled": True, "quantum": 3})
         assert on["ok"] and on["clock"]["link"] and on["clock"]["quantum"] == 3
         assert c.request({"op": "link", "enabled": False})["clock"]["link"] is False
+
+
+def test_a_lingering_engine_waits_for_its_client_to_come_back(tmp_path):
+    """The TUI's engine: when the TUI dies, its notes are cut at once, but the engine waits
+    --linger seconds so a restarted TUI reattaches; only then does it exit."""
+    with EngineProcess(tmp_path, "--no-link", "--output", "preview", "--exit-when-orphaned",
+                       "--linger", "1.5") as e:
+        first = e.client("tui")
+        first.request({"op": "play", "code": 'note("c3*4")', "track": "t1"})
+        first.close()
+        time.sleep(0.5)
+        with e.client("tui") as again:  # back within the linger time
+            assert again.request({"op": "status"})["tracks"] == {}  # the first one's track was cut
+            time.sleep(1.5)
+            assert e.proc.poll() is None  # a client is here: no exit
+        assert wait_until(lambda: e.proc.poll() is not None, timeout=5)
+        assert e.proc.returncode == 0
+
+
+def test_status_carries_the_reading_time_and_timing_health(tmp_path):
+    from stepista.engine.hosttime import now_us
+
+    with EngineProcess(tmp_path, "--no-link", "--output", "preview") as e, e.client() as c:
+        before = now_us()
+        status = c.request({"op": "status"})
+        after = now_us()
+        assert before <= status["clock"]["time_us"] <= after  # the same host clock as ours
+        health = status["health"]
+        assert health["late"] == 0 and 0 < health["tick_ms"] < 1000
+        assert status["notices"] == []

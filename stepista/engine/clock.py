@@ -71,8 +71,9 @@ class Clock:
 
     def status(self) -> dict:
         t = self.timeline()
-        beat = t.beat_at(now_us())
-        return {"tempo": round(t.tempo, 3), "beat": round(beat, 4),
+        now = now_us()
+        beat = t.beat_at(now)
+        return {"tempo": round(t.tempo, 3), "beat": round(beat, 6), "time_us": now,
                 "phase": round(beat % self.quantum, 4), "quantum": self.quantum,
                 "playing": t.playing, "link": self.link_enabled, "peers": self.peers,
                 "start_stop_sync": self.start_stop_sync}

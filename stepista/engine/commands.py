@@ -51,6 +51,9 @@ def add_commands(sub) -> None:
                    "starts the session when it is stopped; without Link it always starts)")
     e.add_argument("--exit-when-orphaned", action="store_true",
                    help="exit when the last client leaves (how 'play' runs its own engine)")
+    e.add_argument("--linger", type=float, default=0.0, metavar="S",
+                   help="with --exit-when-orphaned: wait S seconds for a client to come back first "
+                        "(the TUI's engine, so a restarted TUI reattaches)")
     e.add_argument("--realtime", action=argparse.BooleanOptionalAction, default=True,
                    help="ask for realtime scheduling where allowed (default on)")
     e.add_argument("--hold", action="store_true",
@@ -96,7 +99,7 @@ def cmd_engine(args) -> int:
         bpm_asked=args.bpm is not None, link=args.link,
         quantum=args.quantum, start_stop_sync=args.sync, lookahead_ms=args.lookahead,
         outputs=tuple(args.output), exit_when_orphaned=args.exit_when_orphaned, start=args.start,
-        hold=args.hold)
+        hold=args.hold, linger_s=args.linger)
     return run_engine(options, realtime=args.realtime)
 
 

@@ -56,6 +56,7 @@ class EngineOptions:
     exit_when_orphaned: bool = False
     start: bool = False
     hold: bool = False  # without Link, wait for a start request instead of starting at once
+    linger_s: float = 0.0  # with exit_when_orphaned: wait this long for a client to come back
 
 
 @dataclass(eq=False)
@@ -80,6 +81,8 @@ class Engine:
         self._stopping: asyncio.Event | None = None
         self._ever_connected = False
         self.started_at = time.time()
+        self.notices: list[str] = []  # what the musician should know (e.g. nothing will be heard)
+        self.health = TickHealth()
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -116,6 +119,7 @@ class Engine:
             if self._orphaned_from_birth():
                 log.warning("no client connected within %d s: the engine stops", ORPHAN_WAIT_S)
                 break
+            self.health.tick()
             try:
                 self.scheduler.tick()
                 failures = 0
@@ -170,6 +174,7 @@ class Engine:
             output, message = open_default()
             self._add_output(output)
             if message:
+                self.notices.append(message)
                 log.warning("%s", message)
                 print(f"stepista engine: {message}", file=sys.stderr, flush=True)
 
@@ -203,8 +208,17 @@ class Engine:
         removed = self.scheduler.remove_owned(session)
         if removed:
             log.info("%s left: cut its tracks %s", session.name, ", ".join(removed))
-        if self.options.exit_when_orphaned and session.greeted and not any(
-                s.greeted for s in self.sessions):
+        if self.options.exit_when_orphaned and session.greeted and self._orphaned():
+            if self.options.linger_s > 0:
+                asyncio.get_running_loop().call_later(self.options.linger_s, self._stop_if_orphaned)
+            else:
+                self._stop_if_orphaned()
+
+    def _orphaned(self) -> bool:
+        return not any(s.greeted for s in self.sessions)
+
+    def _stop_if_orphaned(self) -> None:
+        if self._orphaned():
             log.info("last client left: the engine stops")
             self.stop()
 
@@ -338,7 +352,9 @@ class Engine:
         return {}
 
     def _op_status(self, session, r) -> dict:
+        late = sum(getattr(o, "late", 0) for o in self.scheduler.outputs.values())
         return {"clock": self.clock.status(), **self.scheduler.status(),
+                "health": {"late": late, **self.health.status()}, "notices": self.notices,
                 "clients": sorted(s.name for s in self.sessions),
                 "uptime": round(time.time() - self.started_at, 3)}
 
@@ -350,6 +366,30 @@ class Engine:
         for session in list(self.sessions):
             if session.subscribed:
                 session.send({"event": kind, **fields})
+
+
+class TickHealth:
+    """The worst gap between two ticks over the last few seconds: a starved loop shows here
+    before notes come late (the TUI shows it as the engine's timing health)."""
+
+    WINDOW_S = 5.0
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+        self._window_start = self._last
+        self._worst = self._previous_worst = 0.0
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self._worst = max(self._worst, now - self._last)
+        self._last = now
+        if now - self._window_start > self.WINDOW_S:
+            self._previous_worst, self._worst = self._worst, 0.0
+            self._window_start = now
+
+    def status(self) -> dict:
+        return {"tick_ms": round(1000 * max(self._worst, self._previous_worst), 2),
+                "expected_tick_ms": TICK_MS}
 
 
 def _id_of(line: bytes):
