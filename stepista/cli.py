@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'stepista COMMAND --help' for each command.",
     )
     parser.add_argument("--version", action="version", version=f"stepista {__version__}")
+    from tui.run import add_arguments  # the TUI's flags: `stepista` alone opens the TUI
+
+    add_arguments(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     q = sub.add_parser(
@@ -239,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
-        from .prompt import run
+        from tui.run import run_tui
 
-        return run()
+        return run_tui(args)
     try:
         return args.run(args)
     except BadInput as exc:
