@@ -332,7 +332,10 @@ async def test_help_lists_every_key(tmp_path):
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
         for c in COMMANDS:
+            if c.action.startswith("select_track("):
+                continue  # one row: 1 … 8
             assert c.help[:40] in text, c.action
+        assert "1 … 8" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

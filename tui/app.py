@@ -125,6 +125,7 @@ class StepistaApp(App):
         self._last_beat: float | None = None
         self._regenerate_handle: asyncio.TimerHandle | None = None
         self._started_once = False
+        self._told: str | None = None
         self.link_events: deque[dict] = deque(maxlen=256)  # the engine's recent events, newest last
 
     # -- layout ---------------------------------------------------------------------------
@@ -214,6 +215,9 @@ class StepistaApp(App):
         health = status.get("health", {})
         outputs = {label: str(state) for label, state in status.get("outputs", {}).items()}
         notices = status.get("notices") or []
+        if notices and notices[-1] != self._told:
+            self._told = notices[-1]  # say it once in full; the status bar keeps it short
+            self.notify(notices[-1], severity="warning", timeout=12)
         self.view = EngineView(connected=True, link=clock["link"], peers=clock["peers"],
                                tempo=clock["tempo"], quantum=clock["quantum"],
                                playing=self.timeline.playing, outputs=outputs,

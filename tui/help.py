@@ -34,8 +34,14 @@ def help_table() -> Table:
     table.add_column("group", style="dim")
     table.add_column("key", style="bold cyan", no_wrap=True)
     table.add_column("does")
+    tracks = [c for c in COMMANDS if c.action.startswith("select_track(")]
     for c in COMMANDS:
-        table.add_row(c.group, key_label(c.key), c.help)
+        if c in tracks[1:]:
+            continue
+        if c is tracks[0]:
+            table.add_row(c.group, f"{tracks[0].key} … {tracks[-1].key}", "select that track")
+        else:
+            table.add_row(c.group, key_label(c.key), c.help)
     for group, key, does in WIDGET_KEYS:
         table.add_row(group, key, does)
     return table

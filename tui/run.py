@@ -36,6 +36,10 @@ def run_tui(args) -> int:
     session, notice = open_session(path)
     if args.session is None and notice is None:
         notice = f"new session, autosaved to {path}"
+    if not args.link:
+        session.link = False
+    if args.bpm:
+        session.tempo = args.bpm
     state_dir().mkdir(parents=True, exist_ok=True)
     engine = EngineOptions(address=args.engine_address, bpm=args.bpm, link=args.link,
                            outputs=list(args.outputs), log_path=state_dir() / "engine.log")
