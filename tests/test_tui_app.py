@@ -233,6 +233,7 @@ async def test_roll_edits_are_undoable_clip_changes(tmp_path):
     session.selected = 1
     app = make_app(tmp_path, session=session)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()  # laid out: the roll has scrolled to the clip's notes
         roll = app.query_one(PianoRoll)
         x, y = roll.cell_offset(60, 0)
         await pilot.click(PianoRoll, offset=(x, y))  # a click on the note removes it

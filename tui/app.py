@@ -126,6 +126,7 @@ class StepistaApp(App):
         self._regenerate_handle: asyncio.TimerHandle | None = None
         self._started_once = False
         self._told: str | None = None
+        self._shown_error: str | None = None
         self.link_events: deque[dict] = deque(maxlen=256)  # the engine's recent events, newest last
 
     # -- layout ---------------------------------------------------------------------------
@@ -238,10 +239,11 @@ class StepistaApp(App):
             knob.set_value(self.session.tempo, quiet=True)
 
     def _mark_errors(self, tracks: dict) -> None:
-        for i in range(len(self.session.tracks)):
-            error = tracks.get(engine_name(i), {}).get("error")
-            if error and i == self.session.selected:
-                self.prompt.show_error(error, note="the engine plays the last good pattern")
+        """A pattern that fails while playing: say so under the prompt, once per error."""
+        error = tracks.get(engine_name(self.session.selected), {}).get("error")
+        if error and error != self._shown_error:
+            self.prompt.show_error(error, note="the engine plays the last good pattern")
+        self._shown_error = error
 
     def _on_event(self, event: dict) -> None:
         self.link_events.append(event)
@@ -261,23 +263,25 @@ class StepistaApp(App):
         self.view.message = text
         self.status_bar.update_view(self.view)
 
-    async def _send_track(self, index: int, quantize="quantum", cut: bool = False) -> None:
-        """Hand the engine what track ``index`` should play now (or take it away)."""
+    async def _send_track(self, index: int, quantize="quantum", cut: bool = False,
+                          code: str | None = None) -> None:
+        """Hand the engine what track ``index`` should play now (or take it away). ``code``
+        sends that code instead of the track's, before the track takes it."""
         if self.link is None or not self.link.connected:
             return
         track = self.session.tracks[index]
         name = engine_name(index)
-        outputs = [track.output] if track.output else None
-        if not self.session.audible(index):
+        if code is None and not self.session.audible(index):
             if index in self._in_engine:
                 self._in_engine.discard(index)
                 await self.link.request({"op": "remove", "track": name, "quantize": "now", "cut": True})
             return
-        if track.source == "code":
-            message = {"op": "play", "code": track.code, "track": name, "channel": track.channel}
+        if code is not None or track.source == "code":
+            message = {"op": "play", "code": code or track.code, "track": name, "channel": track.channel}
         else:
             clip = clip_with_channel(track.clip, track.channel)
             message = {"op": "clip", "track": name, "clip": clip.model_dump(mode="json")}
+        outputs = [track.output] if track.output else None
         await self.link.request({**message, "outputs": outputs, "quantize": quantize, "cut": cut})
         self._in_engine.add(index)
 
@@ -471,21 +475,16 @@ class StepistaApp(App):
         except ValueError as exc:
             prompt.show_error(str(exc), note=note)
             return
+        if self.session.let_through(index):
+            try:  # the engine plays it first; if it refuses, nothing here changes
+                await self._send_track(index, quantize="quantum", code=text)
+            except EngineError as exc:
+                prompt.show_error(str(exc), note=note)
+                return
         track = self.session.tracks[index]
         track.record()
-        old = (track.source, track.code, self._patterns.get(index))
         track.source, track.code = "code", text
         self._patterns[index] = pattern
-        try:
-            await self._send_track(index, quantize="quantum")
-        except EngineError as exc:
-            track.source, track.code = old[0], old[1]
-            if old[2] is not None:
-                self._patterns[index] = old[2]
-            track.undo()
-            track._redo.clear()
-            prompt.show_error(str(exc), note=note)
-            return
         prompt.clear_error()
         self._track_changed(index, send=False)
 
@@ -576,7 +575,7 @@ class StepistaApp(App):
     def action_variation(self) -> None:
         track = self.session.track
         track.seed = _next_seed(track.seed)
-        self._generate(self.session.selected, "variation")
+        self._transform(lambda clip, params: generate(params), "variation")
 
     def action_b_section(self) -> None:
         self._transform(lambda clip, params: b_section(clip, params), "B section")

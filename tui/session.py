@@ -244,9 +244,12 @@ class Session(BaseModel):
     def audible(self, index: int) -> bool:
         """Whether track ``index`` should sound: it has a source, is not muted, and either
         nothing is soloed or it is."""
+        return self.tracks[index].source != "empty" and self.let_through(index)
+
+    def let_through(self, index: int) -> bool:
+        """Whether mute and solo let track ``index`` sound (whatever its source)."""
         t = self.tracks[index]
-        soloing = any(x.soloed for x in self.tracks)
-        return t.source != "empty" and not t.muted and (t.soloed or not soloing)
+        return not t.muted and (t.soloed or not any(x.soloed for x in self.tracks))
 
     # -- disk ------------------------------------------------------------------------------
 

@@ -591,15 +591,19 @@ class PianoRoll(Widget, can_focus=True):
     def _get_palette(self) -> _Palette:
         """The styles to draw with; a new version (a new view) only when they really changed."""
         if self._palette is None:
-            palette = self._build_palette()
+            try:
+                palette = self._build_palette()
+            except KeyError:  # component styles are being re-applied (CSS/theme update)
+                self.call_later(self.refresh)  # draw again with the new styles once they exist
+                return self._last_palette or self._build_palette(lambda name: Style())
             if palette != self._last_palette:
                 self._palette_version += 1
                 self._view_key = None
             self._palette = self._last_palette = palette
         return self._palette
 
-    def _build_palette(self) -> _Palette:
-        style = self.get_component_rich_style
+    def _build_palette(self, style=None) -> _Palette:
+        style = style or self.get_component_rich_style
         notes = [Style(color=style(f"piano-roll--note-{i}").color) for i in range(1, SHADES + 1)]
         rows = {kind: style(f"piano-roll--{kind}") for kind in ROW_KINDS}
         gutter, gutter_c = (_foreground(style(f"piano-roll--{name}")) for name in ("gutter", "gutter-c"))
