@@ -154,6 +154,7 @@ class StepistaApp(App):
         self.track_list = self.query_one(TrackList)
         self.style_select = self.query_one("#style", Select)
         self.knobs = {k.param: k for k in self.query(Knob)}
+        self._evaluate_saved_code()  # before the roll first shows the selected track
         self._refresh_tracks()
         self._show_selected()
         self.status_bar.update_view(self.view)
@@ -162,7 +163,6 @@ class StepistaApp(App):
         if self._startup_notice:
             self.notify(self._startup_notice, timeout=6)
         self.prompt.load_history(self.session.history)
-        self._evaluate_saved_code()
         if self.session.tracks[0].source == "empty" and not any(
                 t.source != "empty" for t in self.session.tracks):
             self._first_beat()
@@ -500,6 +500,12 @@ class StepistaApp(App):
     def action_toggle_transport(self) -> None:
         playing = self.timeline is not None and self.timeline.playing
         self._request({"op": "stop" if playing else "start"})
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "focus_prompt":  # a priority binding: only where ':' would not type
+            prompt = getattr(self, "prompt", None)
+            return prompt is not None and self.screen is self.screen_stack[0] and not prompt.input.has_focus
+        return True
 
     def action_focus_prompt(self) -> None:
         self.prompt.focus_input()

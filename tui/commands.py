@@ -22,12 +22,13 @@ class Command:
     help: str           # one line in the help screen and the palette
     group: str
     footer: bool = False
+    priority: bool = False  # handled before the key reaches the focused widget (see bindings)
 
 
 COMMANDS: tuple[Command, ...] = (
     # playing
     Command("toggle_transport", "space", "Play/stop", "start or stop the transport (with Link: the session's)", "Playing", footer=True),
-    Command("focus_prompt", "colon,slash", "Code", "type a live-code expression for the selected track (Enter plays it on the next bar)", "Playing", footer=True),
+    Command("focus_prompt", "colon,slash", "Code", "type a live-code expression for the selected track (Enter plays it on the next bar)", "Playing", footer=True, priority=True),
     Command("leave_prompt", "escape", "Leave prompt", "leave the prompt and go back to the piano roll", "Playing"),
     Command("mute", "m", "Mute", "mute or unmute the selected track", "Playing"),
     Command("solo", "s", "Solo", "solo or unsolo the selected track", "Playing"),
@@ -69,9 +70,13 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def bindings() -> list[Binding]:
-    """Textual bindings for the table (the palette's own ctrl+p stays Textual's). None has
-    priority: while the prompt has focus, letters type and only Ctrl keys reach the app."""
-    return [Binding(c.key, c.action, c.title, show=c.footer) for c in COMMANDS]
+    """Textual bindings for the table (the palette's own ctrl+p stays Textual's).
+
+    While the prompt has focus, letters type and only Ctrl keys reach the app. The one priority
+    binding, ``:`` to the prompt, moves the focus before the keys behind it are handed out, so
+    ``:expr`` arriving in one read (a paste, an editor driving tmux) types into the prompt; the
+    app disables it while the prompt has focus, so ``:`` types there."""
+    return [Binding(c.key, c.action, c.title, show=c.footer, priority=c.priority) for c in COMMANDS]
 
 
 def key_label(key: str) -> str:

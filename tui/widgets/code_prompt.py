@@ -478,8 +478,9 @@ class CodePrompt(Widget):
         self._show(text)
 
     def focus_input(self) -> None:
-        """Give the input the keyboard focus."""
-        self._input.focus()
+        """Give the input the keyboard focus now, not later: keys already queued behind the
+        one that asked (a paste, or an editor sending ``:expr`` through tmux) must type."""
+        self.screen.set_focus(self._input)
 
     def _show(self, text: str) -> None:
         self._input.value = text
