@@ -158,7 +158,7 @@ def _write_midi(clips, path: str) -> None:
 
 def _print_clip(clip, path: str | None) -> None:
     from .clip import clip_to_pattern
-    from .prompt import grid
+    from .grid import grid
 
     print(f"{clip.name}: {clip.key} {clip.mode}, {clip.bpm:g} BPM, {clip.bars} bar(s), {len(clip.notes)} notes")
     print(grid(clip_to_pattern(clip), cycles=min(2, int(clip.bars))))

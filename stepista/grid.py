@@ -1,15 +1,7 @@
-"""A line prompt: type an expression, see its next cycles as a step grid.
-
-It stands in for the TUI until that lands. It does not play sound (the engine
-is not built yet); it shows what a pattern would play.
-"""
+"""A pattern's next cycles as a text step grid (``stepista gen`` prints clips this way)."""
 
 from __future__ import annotations
 
-import sys
-
-from .errors import StepistaSyntaxError
-from .lang import evaluate
 from .drums import DRUM_CHANNEL, drum_name
 from .notes import midi_to_note
 
@@ -56,29 +48,3 @@ def grid(pattern, cycles: int = 2, steps: int = STEPS_PER_CYCLE) -> str:
 
 def _sort_key(name: str):
     return (len(name), name)
-
-
-def run(stdin=sys.stdin, stdout=sys.stdout) -> int:
-    interactive = stdin.isatty()
-    if interactive:
-        print("Stepista: type a pattern expression, e.g. note(\"c3 [eb3 g3]*2\").every(4, rev)", file=stdout)
-        print("  :q quits. (Sound arrives with the engine; this shows the next two cycles.)", file=stdout)
-    while True:
-        try:
-            line = input("» ") if interactive else stdin.readline()
-        except EOFError:
-            return 0
-        except KeyboardInterrupt:
-            print(file=stdout)
-            return 0
-        if not interactive and not line:
-            return 0
-        text = line.strip()
-        if text in (":q", ":quit", "exit"):
-            return 0
-        if not text:
-            continue
-        try:
-            print(grid(evaluate(text).pattern()), file=stdout)
-        except StepistaSyntaxError as exc:
-            print(exc.pretty(), file=stdout)
