@@ -24,6 +24,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/query.py
 	$(BIN)/python benchmarks/generate.py
 	$(BIN)/python benchmarks/timing.py
+	$(BIN)/python benchmarks/tui.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -14,8 +14,9 @@ its log names).
         time.sleep(20)
         print(meter.shares())  # {"tui": 0.12, "engine": 0.05}
 
-``profile=PATH`` runs the TUI under cProfile instead (a ``python -c`` wrapper around
-``stepista.cli.main``) and leaves the stats in PATH once the TUI quits.
+``profile=PATH`` (cProfile stats) or ``widgets=PATH`` (renders per widget class) runs the
+TUI through a ``python -c`` wrapper around ``stepista.cli.main`` that watches it between
+:meth:`TuiInTmux.profile_start` and :meth:`TuiInTmux.profile_stop`, which writes PATH.
 """
 
 from __future__ import annotations
@@ -34,18 +35,59 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 PROFILE_WRAPPER = """\
-import cProfile, os, sys
+import cProfile, json, os, signal, sys, time
+from textual.widget import Widget
 from stepista.cli import main
+stats_path = os.environ.get("STEPISTA_BENCH_PROFILE")
+widgets_path = os.environ.get("STEPISTA_BENCH_WIDGETS")
 profile = cProfile.Profile()
-profile.enable()
-try:
-    code = main(sys.argv[1:])
-finally:
-    profile.disable()
-    profile.dump_stats(os.environ["STEPISTA_BENCH_PROFILE"])
-sys.exit(code)
+widgets = {}
+counting = False
+render_lines, refresh = Widget.render_lines, Widget.refresh
+def entry(widget):
+    return widgets.setdefault(type(widget).__name__, {"renders": 0, "rows": 0, "seconds": 0.0,
+                                                       "refreshes": 0})
+def timed_render_lines(self, crop):
+    if not counting:
+        return render_lines(self, crop)
+    began = time.perf_counter()
+    try:
+        return render_lines(self, crop)
+    finally:
+        e = entry(self)
+        e["renders"] += 1
+        e["rows"] += crop.height
+        e["seconds"] += time.perf_counter() - began
+def counted_refresh(self, *args, **kwargs):
+    if counting:
+        entry(self)["refreshes"] += 1
+    return refresh(self, *args, **kwargs)
+if widgets_path:
+    Widget.render_lines, Widget.refresh = timed_render_lines, counted_refresh
+def start(*_):
+    global counting
+    widgets.clear()
+    counting = True
+    if stats_path:
+        profile.enable()
+def stop(*_):
+    global counting
+    counting = False
+    if stats_path:
+        profile.disable()
+        profile.dump_stats(stats_path)
+    if widgets_path:
+        with open(widgets_path, "w") as out:
+            json.dump(widgets, out)
+signal.signal(signal.SIGUSR1, start)
+signal.signal(signal.SIGUSR2, stop)
+sys.exit(main(sys.argv[1:]))
 """
-"""Run as ``python -c PROFILE_WRAPPER ARGS...``: the TUI's main thread under cProfile."""
+"""Run as ``python -c PROFILE_WRAPPER ARGS...``: ``stepista ARGS``, watched between SIGUSR1
+and SIGUSR2. ``$STEPISTA_BENCH_PROFILE``: its main thread under cProfile, the stats written
+there. ``$STEPISTA_BENCH_WIDGETS``: per widget class, how often Textual rendered it (calls
+of ``Widget.render_lines``, rows, seconds) and how often it was asked to (``refresh``), as
+JSON there."""
 
 
 # -- /proc -------------------------------------------------------------------------------
@@ -89,6 +131,17 @@ def children(pid: int) -> list[int]:
         except OSError:
             pass
     return sorted(set(found))
+
+
+def write_calls(pid: int) -> int | None:
+    """How many write system calls the process made so far (/proc/PID/io), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def alive(pid: int | None) -> bool:
@@ -157,11 +210,13 @@ class TuiInTmux:
     """
 
     def __init__(self, workdir: Path, args: list[str], *, env: dict | None = None,
-                 size: tuple[int, int] = (160, 48), profile: Path | None = None) -> None:
+                 size: tuple[int, int] = (160, 48), profile: Path | None = None,
+                 widgets: Path | None = None) -> None:
         self.workdir = Path(workdir)
         self.args = list(args)
         self.size = size
         self.profile = profile
+        self.widgets = widgets
         self.socket = self.workdir / "tmux.sock"
         base = dict(os.environ if env is None else env)
         base.pop("STEPISTA_ENGINE", None)
@@ -174,6 +229,8 @@ class TuiInTmux:
         base["TERM"] = "xterm-256color"
         if profile is not None:
             base["STEPISTA_BENCH_PROFILE"] = str(profile)
+        if widgets is not None:
+            base["STEPISTA_BENCH_WIDGETS"] = str(widgets)
         self.env = base
         self.engine_log = self.workdir / "state" / "stepista" / "engine.log"
         self.tui_pid: int | None = None
@@ -191,7 +248,7 @@ class TuiInTmux:
 
     def command(self) -> str:
         """The pane's shell command: exec the TUI (or its profiling wrapper) in place."""
-        if self.profile is None:
+        if self.profile is None and self.widgets is None:
             argv = [str(Path(sys.executable).parent / "stepista"), *self.args]
             if not Path(argv[0]).exists():
                 argv = [sys.executable, "-m", "stepista", *self.args]
@@ -200,7 +257,7 @@ class TuiInTmux:
         # tmux hands the pane its own environment; say ours again, for the pane only
         assignments = [f"{k}={self.env[k]}" for k in
                        ("TERM", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR",
-                        "STEPISTA_BENCH_PROFILE") if k in self.env]
+                        "STEPISTA_BENCH_PROFILE", "STEPISTA_BENCH_WIDGETS") if k in self.env]
         return "exec " + shlex.join(["env", "-u", "STEPISTA_ENGINE", *assignments, *argv])
 
     def start(self) -> "TuiInTmux":
@@ -272,6 +329,20 @@ class TuiInTmux:
         except OSError:
             return None
         return int(found[-1]) if found and alive(int(found[-1])) else None
+
+    # -- profiling ----------------------------------------------------------------------
+
+    def profile_start(self) -> None:
+        os.kill(self.tui_pid, signal.SIGUSR1)
+
+    def profile_stop(self, timeout: float = 10.0) -> None:
+        """Stop watching and wait for the files."""
+        os.kill(self.tui_pid, signal.SIGUSR2)
+        deadline = time.monotonic() + timeout
+        wanted = [p for p in (self.profile, self.widgets) if p is not None]
+        while not all(p.exists() for p in wanted) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # let the dump finish writing
 
     # -- the end -----------------------------------------------------------------------
 

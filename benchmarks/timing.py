@@ -3,9 +3,11 @@
 For each tempo and each load condition, one run:
 
 1. a JACK server of its own (dummy backend, 48 kHz, 256-frame periods, unique name);
-2. the load: ``idle`` (none), ``tui`` (a separate Textual app redrawing at 60 fps,
-   headless: a stand-in until Stepista's TUI lands) or ``cpu`` (two busy-looping Python
-   processes);
+2. the load: ``idle`` (none), ``tui`` (the real Stepista TUI, as a performer runs it beside
+   the sender: ``stepista --session TMP/s.json --output preview --bpm BPM`` with Link on, in a
+   private tmux server with its own XDG directories and so its own engine, playing the drum
+   clip of a fresh session; its notes go to the silent preview output, not to the recorder)
+   or ``cpu`` (two busy-looping Python processes);
 3. the recorder (benchmarks/_timing_recorder.py), a Link peer that stamps every note-on
    arriving from ``stepista:out`` with its JACK frame, as host µs and as Link beat;
 4. the sender: ``stepista play 'note("c3*16")' --link --bpm BPM --output jack:stepista
@@ -17,6 +19,9 @@ deliberately sound that late). The table gives the median offset, then the jitte
 ``|offset - median|`` at p50, p99 and max, over the notes that arrived after the first
 ``--warmup`` seconds of both peers seeing each other (before that the sender may still be
 on its own timeline). ``miss`` counts 16ths with no note between the first and last one.
+Under ``tui`` the notes column also gives the TUI's CPU (% of one core over the run, from
+/proc), its engine's, and the most Link peers its status bar showed (2 when the TUI's engine
+sees the recorder and the sender).
 
 JACK runs without realtime scheduling by default (``jackd --no-realtime``). Busy processes
 then starve JACK itself: xruns, and recorder callbacks that run after their cycle is over
@@ -33,7 +38,8 @@ jackd with SCHED_FIFO for server and clients (needs RT rights), as a real setup 
 Link peers meet only each other: when it may (root), the benchmark moves itself and
 everything it starts into a network namespace holding only loopback, so other Link apps on
 the machine neither join the session nor get their tempo changed (``--shared-network``
-turns this off).
+turns this off). The TUI's tmux server is started from inside it too, so the TUI's engine
+meets the sender and the recorder there.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import ctypes
 import fcntl
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -58,6 +65,11 @@ from pathlib import Path
 from typing import Iterator
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.append(str(HERE))  # appended: benchmarks/tui.py must not hide the tui package
+
+from _tui_tmux import CpuMeter, TuiInTmux  # noqa: E402
+
 PATTERN = 'note("c3*16")'
 STEPS_PER_BEAT = 4
 DEFAULT_COMMAND = ("{python} -m stepista play {pattern} --link --bpm {bpm} "
@@ -65,7 +77,7 @@ DEFAULT_COMMAND = ("{python} -m stepista play {pattern} --link --bpm {bpm} "
 STANDIN_COMMAND = ("{python} {here}/_timing_standin.py {pattern} --link --bpm {bpm} "
                    "--output {output} --duration {seconds}")
 CONDITIONS = ("idle", "tui", "cpu")
-CONDITION_LABELS = {"idle": "idle", "tui": "tui (stand-in)", "cpu": "cpu x2"}
+CONDITION_LABELS = {"idle": "idle", "tui": "tui", "cpu": "cpu x2"}
 SAMPLE_RATE, PERIOD = 48000, 256
 
 
@@ -123,14 +135,14 @@ def jack_server(name: str, realtime: bool = False, timeout: float = 10.0) -> Ite
 
 
 @contextlib.contextmanager
-def load(condition: str, seconds: float, env: dict) -> Iterator[dict]:
-    """Start the condition's load processes; yields a dict filled with their report on exit."""
-    procs, report = [], {}
+def load(condition: str, env: dict, bpm: float, workdir: Path) -> Iterator[dict]:
+    """Start the condition's load; yields a dict filled with its report on exit."""
     if condition == "tui":
-        procs.append(subprocess.Popen(
-            [sys.executable, str(HERE / "_tui_load.py"), "--seconds", str(seconds), "--fps", "60"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
-    elif condition == "cpu":
+        with tui_load(env, bpm, workdir) as report:
+            yield report
+        return
+    procs, report = [], {}
+    if condition == "cpu":
         for _ in range(2):
             procs.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], env=env))
     elif condition != "idle":
@@ -141,15 +153,52 @@ def load(condition: str, seconds: float, env: dict) -> Iterator[dict]:
     finally:
         for proc in procs:
             stop_process(proc)
-        if condition == "tui":
-            report.update(_last_json_line(procs[0].stdout.read()))
 
 
-def _last_json_line(text: str) -> dict:
-    for line in reversed(text.splitlines()):
-        with contextlib.suppress(ValueError):
-            return json.loads(line)
-    return {}
+@contextlib.contextmanager
+def tui_load(env: dict, bpm: float, workdir: Path) -> Iterator[dict]:
+    """The real TUI playing in tmux (see the module doc) from when it plays to the block's end.
+
+    The report: its CPU and its engine's as shares of one core, and the most Link peers its
+    status bar showed (read once a second from the screen)."""
+    workdir.mkdir()
+    args = ["--session", str(workdir / "s.json"), "--output", "preview", "--bpm", f"{bpm:g}"]
+    report: dict = {}
+    with TuiInTmux(workdir, args, env=env) as tui:
+        tui.wait_playing()
+        time.sleep(1.0)  # the first frames after start-up are not the steady load
+        meter = CpuMeter({"tui": tui.tui_pid, "engine": tui.engine_pid})
+        peers = PeerWatch(tui)
+        try:
+            yield report
+        finally:
+            shares = meter.shares()
+            peers.stop()
+            report.update(tui_cpu=shares.get("tui"), engine_cpu=shares.get("engine"),
+                          link_peers=peers.most, still_playing="▶ playing" in tui.screen())
+            tui.quit()
+
+
+class PeerWatch:
+    """Reads the TUI's screen once a second in a thread: the most Link peers it showed."""
+
+    def __init__(self, tui: TuiInTmux) -> None:
+        import threading
+
+        self.tui, self.most = tui, None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            found = re.search(r"Link on · (\d+) peer", self.tui.screen())
+            if found:
+                self.most = max(self.most or 0, int(found.group(1)))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 @contextlib.contextmanager
@@ -241,7 +290,8 @@ def run_one(bpm: float, condition: str, args: argparse.Namespace) -> Run:
         env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_START_SERVER="1",
                    STEPISTA_ENGINE=f"unix:{tmp}/engine.sock")
         out = Path(tmp) / "notes.json"
-        with jack_server(name, args.realtime), load(condition, args.seconds + 30, env) as load_report:
+        with jack_server(name, args.realtime), \
+                load(condition, env, bpm, Path(tmp) / "tui") as load_report:
             with recorder(name, args.source, bpm, out, env):
                 code, printed, ended_us = run_sender(argv, args.seconds, env)
                 time.sleep(0.5)  # the last notes are still in flight through JACK
@@ -253,8 +303,13 @@ def run_one(bpm: float, condition: str, args: argparse.Namespace) -> Run:
             (Path(args.raw) / f"{bpm:g}-{condition}.json").write_text(json.dumps(recording))
     run = analyse(recording, bpm, condition, args.latency, args.warmup)
     check_complete(run, recording, ended_us)
-    if load_report:
-        run.diagnostics["tui_fps"] = round(load_report.get("fps", 0.0), 1)
+    if condition == "tui":
+        for key in ("tui_cpu", "engine_cpu"):
+            share = load_report.get(key)
+            run.diagnostics[f"{key}_percent"] = None if share is None else round(share * 100, 1)
+        run.diagnostics["tui_link_peers"] = load_report.get("link_peers")
+        if not load_report.get("still_playing", True):
+            run.warnings.append("the TUI no longer showed ▶ playing at the end")
     return run
 
 
@@ -369,7 +424,8 @@ def table(runs: list[Run], args: argparse.Namespace, private: bool) -> str:
             f"offsets less {args.latency:g} ms latency.\n"
             f"Sender: {args.command}\n"
             f"Link: {'private loopback network' if private else 'shared network'}. "
-            f"'tui' is a stand-in load (headless Textual app at 60 fps) until the TUI lands.\n")
+            f"'tui': the real TUI in tmux playing a fresh session (Link on, preview output); "
+            f"its CPU and its engine's in % of one core, and the Link peers it showed.\n")
     columns = f"{'bpm':>5}  {'condition':<15}{'notes':>6}{'miss':>5}  {'median ms':>10}" \
               f"  {'jitter p50':>10}{'p99':>8}{'max':>8}  notes"
     lines = [head, columns, "-" * len(columns)]
@@ -379,14 +435,20 @@ def table(runs: list[Run], args: argparse.Namespace, private: bool) -> str:
             lines.append(f"{run.bpm:>5g}  {label:<15}failed: {run.error}")
             continue
         extra = f"tempo {run.tempo_seen:.2f}"
-        if "tui_fps" in run.diagnostics:
-            extra += f", tui {run.diagnostics['tui_fps']:g} fps"
+        if "tui_cpu_percent" in run.diagnostics:
+            d = run.diagnostics
+            extra += (f", tui {_percent(d['tui_cpu_percent'])} cpu (its engine "
+                      f"{_percent(d['engine_cpu_percent'])}), {d['tui_link_peers']} Link peers")
         if run.warnings:
             extra += "; " + "; ".join(run.warnings)
         lines.append(f"{run.bpm:>5g}  {label:<15}{run.notes:>6}{run.missing_steps:>5}  "
                      f"{run.median_ms:>+10.3f}  {run.jitter_p50_ms:>10.3f}"
                      f"{run.jitter_p99_ms:>8.3f}{run.jitter_max_ms:>8.3f}  {extra}")
     return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}%"
 
 
 # -- a private network for Link ----------------------------------------------------------
