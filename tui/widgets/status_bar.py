@@ -118,14 +118,16 @@ def bar_length(texts: list[str]) -> int:
 def phase_text(beat: float | None, quantum: float, fine: bool = True) -> str:
     """Where `beat` falls in the quantum.
 
-    The fine form is a bar filling smoothly through the quantum (two cells a beat) and the beat
+    The fine form is a bar filling through the quantum, a cell each half beat, and the beat
     number; the short form lights the current beat. Each form keeps one width for a quantum,
-    so the bar around it never jumps.
+    so the bar around it never jumps. Whole cells only: a redraw of the bar at the bottom in
+    the same frame as the playhead at the top makes Textual repaint everything between them,
+    so the bar changes a few times a second, not every frame.
 
     >>> phase_text(5.5, 4), phase_text(5.5, 4, fine=False)
     ('███····· 2/4', '▯▮▯▯')
-    >>> phase_text(0.3, 4), phase_text(None, 4), phase_text(None, 4, fine=False)
-    ('▌······· 1/4', '········ -/4', '▯▯▯▯')
+    >>> phase_text(0.3, 4), phase_text(0.6, 4), phase_text(None, 4), phase_text(None, 4, fine=False)
+    ('········ 1/4', '█······· 1/4', '········ -/4', '▯▯▯▯')
     >>> phase_text(0, 12), phase_text(None, 12)
     ('············  1/12', '············  -/12')
     """
@@ -136,7 +138,8 @@ def phase_text(beat: float | None, quantum: float, fine: bool = True) -> str:
     current = min(beats - 1, int(phase * beats))
     if not fine:
         return "".join("▮" if i == current else "▯" for i in range(beats))
-    return _bar(phase, _bar_cells(beats)) + _beat_number(str(current + 1), beats)
+    cells = _bar_cells(beats)
+    return _bar(int(phase * cells) / cells, cells) + _beat_number(str(current + 1), beats)
 
 
 def _beat_number(number: str, beats: int) -> str:

@@ -214,6 +214,7 @@ class TrackList(ScrollView, can_focus=True):
         rows: Iterable[TrackRow] = (),
         *,
         clock: Callable[[], float] = time.monotonic,
+        own_timer: bool = True,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -225,10 +226,15 @@ class TrackList(ScrollView, can_focus=True):
         self._activity: dict[int, tuple[float, float]] = {}  # row -> (level, when it was set)
         self._shown_cells: dict[int, int] = {}  # row -> meter cells last drawn
         self._decay_timer: Timer | None = None
+        self._own_timer = own_timer
         self._store_rows(rows)
 
     def on_mount(self) -> None:
-        self._decay_timer = self.set_interval(1 / 30, self._decay, pause=True)
+        # A meter, not a clock: 15 redraws a second at most. An app that redraws on its own
+        # frame clock passes own_timer=False and calls decay() from it, so meter redraws land
+        # in the same screen update as its other ones instead of adding updates of their own.
+        if self._own_timer:
+            self._decay_timer = self.set_interval(1 / 15, self.decay, pause=True)
 
     # -- rows and selection ------------------------------------------------------------------
 
@@ -311,7 +317,7 @@ class TrackList(ScrollView, can_focus=True):
             self._shown_cells[index] = cells  # counted now, so a burst of notes asks once
             self.refresh_line(index)
 
-    def _decay(self) -> None:
+    def decay(self) -> None:
         """Redraw the meters that fell a cell; stop ticking once all are silent."""
         for index in list(self._activity):
             self._refresh_meter(index)
