@@ -76,9 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(run=cmd_query)
     _add_gen(sub)
     _add_styles(sub)
+    from .ai.ask import add_command as add_ask
     from .engine.commands import add_commands
 
     add_commands(sub)
+    add_ask(sub)
     return parser
 
 
@@ -138,7 +140,7 @@ def cmd_gen(args) -> int:
     params = _params_or_bad_input({"style": args.style, "part": args.part, **fields})
     clip = generate(params)
     if args.output:
-        _write_midi([clip], args.output)
+        write_midi_or_bad_input([clip], args.output)
     if args.json:
         json.dump(clip.to_json_dict(), sys.stdout)
         sys.stdout.write("\n")
@@ -147,7 +149,7 @@ def cmd_gen(args) -> int:
     return EXIT_OK
 
 
-def _write_midi(clips, path: str) -> None:
+def write_midi_or_bad_input(clips, path: str) -> None:
     from .midifile import MidiFileError, write_midi
 
     try:

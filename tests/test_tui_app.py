@@ -10,7 +10,7 @@ import pytest
 from enginefix import EngineProcess
 from stepista.clip import Clip, Note
 from stepista.midifile import read_midi
-from tui.app import KNOBS, StepistaApp, Timeline
+from tui.app import KNOBS, Timeline
 from tui.commands import COMMANDS
 from tui.help import HelpScreen
 from tui.session import Session
@@ -362,7 +362,7 @@ async def test_a_palette_command_runs(tmp_path):
 async def test_playhead_follows_the_interpolated_beat(tmp_path):
     now = [50_000_000]
     app = make_app(tmp_path, clock=lambda: now[0])
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE):
         app.timeline = Timeline(beat=1.0, time_us=now[0], tempo=120.0, playing=True)
         app._frame()
         roll = app.query_one(PianoRoll)
