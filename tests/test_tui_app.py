@@ -62,7 +62,6 @@ async def test_live_code_lands_on_the_next_quantum(tmp_path, engine):
         await pilot.press("enter")
         await settle(pilot, lambda: app.session.tracks[1].source == "code", what="code accepted")
         await settle(pilot, lambda: 1 in app._in_engine)
-        swapped = [e for e in app.link_events if e.get("event") == "swapped" and e["track"] == "t2"]
         await settle(pilot, lambda: any(e.get("event") == "swapped" and e["track"] == "t2"
                                         for e in app.link_events), what="the swap")
         swapped = [e for e in app.link_events if e.get("event") == "swapped" and e["track"] == "t2"]

@@ -30,14 +30,14 @@ from stepista.generate import PARTS, b_section, continue_clip, fill, generate, h
 from stepista.lang import evaluate
 from stepista.midifile import write_midi
 from stepista.pattern import Pattern
-from stepista.styles import load_style, style_ids
+from stepista.styles import NOTE_LENGTHS, load_style, style_ids
 from stepista.theory import parse_key
 
 from .commands import COMMANDS, bindings
 from .engine_link import EngineError, EngineLink, EngineOptions
 from .help import HelpScreen
 from .session import (
-    MODES, NOTE_LENGTH_CHOICES, TONICS, Params, Session, clip_with_channel, loop_beats,
+    MODES, TONICS, Params, Session, clip_with_channel, loop_beats,
 )
 from .widgets.code_prompt import CodePrompt
 from .widgets.knob import Knob
@@ -69,7 +69,7 @@ KNOBS: tuple[KnobSpec, ...] = (
     KnobSpec("accent", "accent", {"minimum": 0, "maximum": 100, "step": 1, "coarse": 10}),
     KnobSpec("swing", "swing", {"minimum": 50, "maximum": 75, "step": 1, "coarse": 5,
                                 "fmt": lambda v: f"{v:g}%"}),
-    KnobSpec("length", "length", {"choices": list(NOTE_LENGTH_CHOICES)}),
+    KnobSpec("length", "length", {"choices": list(NOTE_LENGTHS)}),
     KnobSpec("octave", "octave", {"minimum": -3, "maximum": 3, "step": 1, "coarse": 1,
                                   "fmt": lambda v: f"{int(v):+d} oct" if v else "0 oct"}),
     KnobSpec("bars", "loop", {"minimum": 1, "maximum": 16, "step": 1, "coarse": 4,
@@ -589,12 +589,12 @@ class StepistaApp(App):
 
     def action_generate(self) -> None:
         track = self.session.track
-        track.seed = _next_seed(track.seed) if track.source == "clip" else track.seed
+        track.seed = track.seed + 1 if track.source == "clip" else track.seed
         self._generate(self.session.selected, "generate")
 
     def action_variation(self) -> None:
         track = self.session.track
-        track.seed = _next_seed(track.seed)
+        track.seed = track.seed + 1
         self._transform(lambda clip, params: generate(params), "variation")
 
     def action_b_section(self) -> None:
@@ -826,10 +826,6 @@ class Onsets:
     def _loudest(self, a: float, b: float) -> float:
         lo, hi = bisect_right(self.starts, a), bisect_right(self.starts, b)
         return max(self.levels[lo:hi], default=0.0)
-
-
-def _next_seed(seed: int) -> int:
-    return seed + 1
 
 
 def _slug(text: str) -> str:

@@ -30,11 +30,9 @@ from stepista.styles import NOTE_LENGTHS, load_style, style_ids
 from stepista.theory import SCALES, parse_key
 
 SESSION_VERSION = 1
-TRACK_COUNT = 8
 UNDO_DEPTH = 64
 TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MODES = tuple(SCALES)
-NOTE_LENGTH_CHOICES = NOTE_LENGTHS
 
 
 class SessionError(ValueError):
@@ -173,14 +171,6 @@ class Track(BaseModel):
         target.append((self.source, self.code, self.clip))
         self.source, self.code, self.clip = source.pop()
         return True
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
 
     # -- takes (A/B audition) ----------------------------------------------------------------
 
