@@ -223,3 +223,29 @@ def test_an_out_of_loop_bar_is_reported_once():
     request = GenerationRequest(style="techno", parts=["chords", "lead"], instructions=[
         Instruction(kind="fill", bars=[9], text="a fill on bar 9")])
     assert realize(request).notices == ["'a fill on bar 9' names bar 9, past the 4-bar loop; left out there"]
+
+
+def _style_rows() -> list[tuple[str, str]]:
+    """(word, style id) for every plain word in the style rows of docs/briefs.md."""
+    import pathlib
+    import re
+
+    doc = (pathlib.Path(__file__).parent.parent / "docs" / "briefs.md").read_text()
+    pairs, group = [], None
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else []
+        if len(cells) != 3 or cells[0] == "group" or cells[0].startswith("---"):
+            continue
+        group = cells[0] or group
+        target = re.fullmatch(r"`(\w+)`", cells[2])
+        if group == "style" and target:
+            words = cells[1].split(";")[0]
+            pairs += [(w.strip(), target.group(1)) for w in words.split(",") if w.strip()]
+    return pairs
+
+
+def test_the_documented_style_words_are_the_ones_read():
+    pairs = _style_rows()
+    assert len(pairs) > 40
+    for word, style in pairs:
+        assert parse_brief(f"{word} drums").style == style, word

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from bisect import bisect_right
 from collections import deque
 from dataclasses import dataclass
@@ -33,12 +34,14 @@ from stepista.pattern import Pattern
 from stepista.styles import NOTE_LENGTHS, load_style, style_ids
 from stepista.theory import parse_key
 
+from .asking import adopt, answered_by, base_request, context_clips, style_name
 from .commands import COMMANDS, bindings
 from .engine_link import EngineError, EngineLink, EngineOptions
 from .help import HelpScreen
 from .session import (
     MODES, TONICS, Params, Session, clip_with_channel, loop_beats,
 )
+from .widgets.ask_line import AskLine
 from .widgets.code_prompt import CodePrompt
 from .widgets.knob import Knob
 from .widgets.piano_roll import PianoRoll
@@ -107,7 +110,7 @@ class StepistaApp(App):
 
     def __init__(self, session: Session, session_path: Path | None, *, engine: EngineOptions | None = None,
                  export_dir: Path | None = None, notice: str | None = None,
-                 clock: Callable[[], int] = now_us, connect: bool = True) -> None:
+                 clock: Callable[[], int] = now_us, connect: bool = True, ai_client=None) -> None:
         super().__init__()
         self.session = session
         self.session_path = session_path
@@ -130,6 +133,8 @@ class StepistaApp(App):
         self._told: str | None = None
         self._shown_error: str | None = None
         self.link_events: deque[dict] = deque(maxlen=256)  # the engine's recent events, newest last
+        self.ai_client = ai_client  # an anthropic.Anthropic; None: made from the config when a key is set
+        self._ask_cancel = threading.Event()
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -145,6 +150,7 @@ class StepistaApp(App):
                 yield Knob(spec.label, value=self._param_value(spec.param), param=spec.param,
                            id=f"knob-{spec.param}", **spec.options)
         yield CodePrompt(id="prompt")
+        yield AskLine(id="ask")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -153,6 +159,7 @@ class StepistaApp(App):
         self.roll = self.query_one(PianoRoll)
         self.status_bar = self.query_one(StatusBar)
         self.prompt = self.query_one(CodePrompt)
+        self.ask_line = self.query_one(AskLine)
         self.track_list = self.query_one(TrackList)
         self.style_select = self.query_one("#style", Select)
         self.knobs = {k.param: k for k in self.query(Knob)}
@@ -753,6 +760,75 @@ class StepistaApp(App):
         track.record()
         track.clip = clip
         self._track_changed(index)
+
+    # -- asking ---------------------------------------------------------------------------------
+
+    def action_ask(self) -> None:
+        track = self.session.track
+        self.ask_line.open(f"track {self.session.selected + 1}: {style_name(track.style)} {track.part}, "
+                           f"{track.params.key_name}; ask for a style, mood, key, bars, fills...")
+
+    @on(AskLine.Submitted)
+    def _ask_submitted(self, event: AskLine.Submitted) -> None:
+        self._ask_cancel.set()  # an ask still under way is dropped (the worker is exclusive too)
+        self._ask(self.session.selected, event.text)
+
+    @on(AskLine.Cancelled)
+    def _ask_cancelled(self, event: AskLine.Cancelled) -> None:
+        self._ask_cancel.set()
+        self.workers.cancel_group(self, "ask")
+        self.ask_line.finish(f"cancelled; track {self.session.selected + 1} plays on as it was")
+
+    @on(AskLine.Closed)
+    def _ask_closed(self, event: AskLine.Closed) -> None:
+        self.roll.focus()
+
+    @work(group="ask", exclusive=True)
+    async def _ask(self, index: int, text: str) -> None:
+        """Ask off the loop; the track plays on until the answer is a new take."""
+        from stepista.ai.ask import AskCancelled, ask
+        from stepista.ai.brief import BriefError
+        from stepista.ai.config import has_api_key
+
+        cancel = self._ask_cancel = threading.Event()
+        track = self.session.tracks[index]
+        online = self.ai_client is not None or has_api_key()
+        self.ask_line.start("Claude" if online else "offline")
+        self.view.ai = "asking" if online else "offline: asking"
+        self.status_bar.update_view(self.view)
+        line = self.ask_line
+
+        def progress(doing: str) -> None:
+            self.call_from_thread(line.progress, doing)
+
+        try:
+            result = await asyncio.to_thread(
+                ask, text, seed=track.seed, client=self.ai_client, base=base_request(track),
+                others=context_clips(self.session, index, self._shown_clip), cancel=cancel,
+                progress=progress)
+        except AskCancelled:
+            return
+        except BriefError as exc:
+            line.fail(str(exc))
+            return
+        except Exception as exc:  # the music never stops for an ask
+            line.fail(f"the ask failed: {exc}; track {index + 1} plays on as it was")
+            return
+        finally:
+            self.view.ai = _ai_state()
+            self.status_bar.update_view(self.view)
+        if cancel.is_set():
+            return
+        adopted = adopt(track, result)
+        self._track_changed(index)
+        told = [f"track {index + 1}: take {track.take_index + 1} from the next quantum "
+                f"({answered_by(result, adopted.part)})"]
+        if adopted.unused:
+            told.append(f"also made {', '.join(adopted.unused)}: ask on a {adopted.unused[0]} track for "
+                        "it, or use `stepista ask`")
+        line.finish("; ".join(told))
+        for notice in result.notices:
+            self.notify(notice, title="ask", timeout=8)
 
     # -- saving -----------------------------------------------------------------------------
 

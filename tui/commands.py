@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cycle_part", "p", "Part", "the selected track's part: drums, bass, chords, lead, arp", "Tracks"),
     # generating
     Command("generate", "g,ctrl+g", "Generate", "generate takes with the current style and knobs; take 1 plays from the next quantum", "Generate", footer=True),
+    Command("ask", "a", "Ask", "ask in plain words for the selected track (Claude with a key, else offline); the answer is a new take", "Generate", footer=True),
     Command("variation", "v", "Variation", "a variation: the same settings with a new seed", "Generate"),
     Command("b_section", "b", "B section", "a B section from the clip (melodic: moved up the scale; drums: a fill at the end)", "Generate"),
     Command("continue_clip", "c", "Continue", "extend the clip by its own length (up to 16 bars), continuing the harmony", "Generate"),

@@ -177,6 +177,11 @@ class Track(BaseModel):
     def set_takes(self, clips: list[Clip]) -> None:
         self._takes, self._take = list(clips), 0
 
+    def add_take(self, clip: Clip) -> None:
+        """One more take (an answer to the ask line), auditioned now; [ and ] go back."""
+        self._takes.append(clip)
+        self._take = len(self._takes) - 1
+
     @property
     def takes(self) -> list[Clip]:
         return self._takes

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..clip import Clip
 from ..notes import midi_to_note
@@ -33,22 +35,44 @@ class AskResult:
     read_by: str = "offline"                           # who read the brief
 
 
-def ask(text: str, *, offline: bool = False, seed: int = 0, client=None) -> AskResult:
-    """The brief's clips. ``client`` is an ``anthropic.Anthropic`` (tests pass a faked one)."""
+class AskCancelled(Exception):
+    """The performer cancelled the ask; nothing it made is used."""
+
+
+def ask(text: str, *, offline: bool = False, seed: int = 0, client=None,
+        base: GenerationRequest | None = None, others: dict[str, Clip] | None = None,
+        cancel: threading.Event | None = None,
+        progress: Callable[[str], None] | None = None) -> AskResult:
+    """The brief's clips. ``client`` is an ``anthropic.Anthropic`` (tests pass a faked one).
+
+    ``base`` is the request in force (the TUI's selected track), so a relative brief such as
+    "same but darker" changes it; ``others`` are clips other tracks play, by part, which Claude
+    sees as context (their kicks and chord roots). ``cancel``, when set, stops the asking between
+    requests with `AskCancelled`; a request already on the wire finishes and is thrown away.
+    ``progress`` hears, from this thread, what is being asked now (for a progress line).
+    """
+    tell = progress or (lambda _what: None)
     online = not offline and (client is not None or has_api_key())
     if not online:
-        request = parse_brief(text, seed=seed)
+        request = parse_brief(text, seed=seed, base=base)
         why = "--offline" if offline else ai_status()
         result = _realized(request, "offline", [f"{why}: the offline parser and generator answered"])
         return result
     from .claude import ClaudeGenerator
 
     claude = ClaudeGenerator(client)
-    answer = claude.request_from_brief(text, seed=seed)
+    tell("Claude is reading the brief")
+    answer = claude.request_from_brief(text, seed=seed, base=base)
+    _check(cancel)
     result = _realized(answer.request, answer.source, [answer.notice] if answer.notice else [])
     if answer.source == "claude":
-        _claude_clips(claude, result)
+        _claude_clips(claude, result, others or {}, cancel, tell)
     return result
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise AskCancelled("cancelled")
 
 
 def _realized(request: GenerationRequest, read_by: str, notices: list[str]) -> AskResult:
@@ -57,14 +81,19 @@ def _realized(request: GenerationRequest, read_by: str, notices: list[str]) -> A
                      notices + list(realized.notices), read_by)
 
 
-def _claude_clips(claude, result: AskResult) -> None:
+def _claude_clips(claude, result: AskResult, others: dict[str, Clip],
+                  cancel: threading.Event | None, tell: Callable[[str], None]) -> None:
     from ..generate import GenParams
     from .claude import Context
     from .request import generation_params
 
     base = generation_params(result.request)
-    context = Context(other_kicks=_kicks(result.clips), chord_roots=_chord_roots(result.clips))
-    for part in list(result.clips):
+    parts = list(result.clips)
+    for number, part in enumerate(parts, 1):
+        _check(cancel)
+        tell(f"Claude is writing the {part}" + (f" ({number} of {len(parts)})" if len(parts) > 1 else ""))
+        around = {**others, **{p: c for p, c in result.clips.items() if p != part}}
+        context = Context(other_kicks=_kicks(around), chord_roots=_chord_roots(around))
         params: GenParams = base.model_copy(update={"part": part})
         answer = claude.clip(params, context=context)
         if answer.source == "claude":

@@ -12,85 +12,8 @@ Traceback (most recent call last):
 ...
 stepista.ai.brief.BriefError: '400 bpm' at character 11: a tempo is 20 to 300 BPM
 
-The vocabulary (any case; a space or hyphen inside a phrase may be a space, a hyphen or
-nothing, so "lo-fi", "lo fi" and "lofi" are one phrase):
-
-| group | words | becomes |
-| --- | --- | --- |
-| style | acid, acid house, acid techno, 303, tb-303 | `acid` |
-| | ambient, drone, soundscape, chillout | `ambient` |
-| | breakbeat, breaks, big beat | `breakbeat` |
-| | dnb, d&b, d'n'b, drum and bass, drum & bass, drum n bass, jungle, liquid funk, neurofunk | `dnb` |
-| | dub, dub techno, reggae | `dub` |
-| | electro, electro funk, electroclash | `electro` |
-| | house, deep house, tech house, electro house, garage, disco | `house` |
-| | idm, glitch, braindance | `idm` |
-| | lofi, lo-fi, lofi hip hop, hip hop, boom bap, chillhop | `lofi` |
-| | minimal techno, minimal house, microhouse; bare "minimal" when no other genre is named (else it is the mood "sparse") | `minimal` |
-| | techno, trance | `techno` |
-| | trap, drill, dubstep (the nearest kit: half-time at 140) | `trap` |
-| | any style's id or name, e.g. a user style | that style |
-| tempo | "140 bpm", "140bpm", "tempo 140", "bpm: 140" (20-300, else an error); "at 140", "@140", "around 140" and a number right after the genre ("trap 140") when 60-200 | `bpm` |
-| | fast, uptempo / slow, downtempo | the top / bottom of the style's range |
-| | faster, speed up / slower, slow down | `bpm` ±10% |
-| key | "F minor", "Am", "A min", "F#m", "Eb major", "C# dorian", "B flat minor", "in C", "in the key of D phrygian", "key: F#" | `key` (the tonic) and `mode` when named |
-| | a bare letter is a key only after "in" or "key"; lowercase "a" then only with a mode ("in a minor"), and "a minor key" is the article: mode only | |
-| mode | dorian, phrygian, lydian, mixolydian, locrian, aeolian, ionian, harmonic minor, melodic minor, pentatonic, whole tone, …; "minor key", "major key", "in minor" | `mode` |
-| mood | dark, moody, gloomy, brooding, gritty, murky | mode minor, tension +25 |
-| | sinister, menacing, ominous, evil, eerie, spooky, creepy, haunting | mode phrygian, tension +30 |
-| | tense, anxious, nervous, edgy, suspenseful, urgent | tension +30, density +5 |
-| | uplifting, happy, joyful, cheerful, sunny, euphoric, hopeful, positive, feel-good | mode major, tension -10, density +5 |
-| | bright, dreamy, ethereal, floaty, magical, shimmering, airy | mode lydian, tension +10, density -5 |
-| | melancholic, melancholy, wistful, nostalgic, bittersweet, reflective | mode dorian, tension +15, density -10 |
-| | sad, sorrowful, mournful, somber, lonely | mode minor, tension +10, density -15 |
-| | playful, bouncy, quirky, fun, cheeky, whimsical, silly | density +15, improvise +20 |
-| | chill, chilled, laid-back, relaxed, mellow, calm, lazy, smooth, easygoing, cosy | density -15, swing +4, velocity -10 |
-| | aggressive, hard, heavy, angry, brutal, pounding, banging, intense, raw, relentless | tension +10, density +15, velocity +15, accent +20 |
-| | energetic, driving, upbeat, lively, hype, punchy, peak-time | density +15, velocity +10, accent +10 |
-| | sparse, minimalist, stripped-back, spacious, empty, bare, skeletal | density -25 |
-| | busy, dense, complex, intricate, frantic, full-on, hectic | density +25, improvise +10 |
-| | weird, experimental, glitchy, wonky, unpredictable, wild, chaotic, loose, random, strange | tension +10, improvise +30 |
-| | simple, steady, tight, repetitive, hypnotic, predictable, clean, solid | tension -10, improvise -15 |
-| | jazzy, soulful | tension +25, swing +4 |
-| | lush, rich, warm | tension +20 |
-| | funky, groovy, funk | mode dorian, density +10, improvise +10, swing +4 |
-| change | darker, moodier, gloomier, grittier | mode one step darker, tension +20 |
-| | sadder | mode one step darker, tension +10, density -10 |
-| | brighter, happier, lighter, sunnier | mode one step brighter, tension -10 |
-| | tenser, more tension / less tension | tension +20 / -20 |
-| | busier, denser, fuller, more notes / sparser, emptier, thinner, fewer notes | density +20 / -20 |
-| | weirder, wilder, crazier, looser, more random / tighter, simpler, steadier | improvise +20 / -20 |
-| | harder, heavier, punchier / softer, gentler, quieter / louder | velocity and accent up / down / velocity up |
-| | chiller, mellower, lazier | density -15, swing +4 |
-| | longer / shorter | bars ×2 / ÷2 |
-| | another take, new version, different progression, reroll, try again | seed +1 |
-| degree | very, really, super, much, way, extra … / a bit, a little, slightly, somewhat … before a mood or change | its numbers ×1.5 / ×0.5 |
-| | more / less before a mood word ("less busy") | its numbers as they are / reversed (no mode) |
-| swing | swing, swung, swingy / shuffle, shuffled, triplet feel | `swing` 62 / 66; "heavy" +4, "light" -6 |
-| | straight, unswung, no swing, quantized | `swing` 50 |
-| | "swing 58", "58% swing" (50-75, else an error); more swing, swingier / less swing, straighter | `swing`; ±6 |
-| parts | drums, drum, kit, beat, kick, hats, hi-hats, snare, clap, percussion, toms | `drums` |
-| | bass, bassline, bass line, sub, sub bass, 808 (not "808 drums"), low end | `bass` |
-| | chords, chord, pads, keys, piano, rhodes, stabs, harmony, strings, organ | `chords` |
-| | lead, melody, hook, topline, riff | `lead` |
-| | arp, arpeggio, arpeggiated, sequence, sequencer | `arp` |
-| | full track, whole song, everything, all parts, "track"/"song"/"tune" not after a part word | all five parts |
-| | no / without / minus / except … a part, drumless, beatless | that part left out |
-| bars | "8 bars", "8-bar", "an 8 bar loop", "eight bars", "a single bar" (1-16, else an error) | `bars` |
-| instruction | fill(s), turnaround | `fill` |
-| | roll(s), ratchet(s) | `roll` |
-| | triplet(s), 1/16t | `triplets` |
-| | half-time, half time, halftime / double-time | `half-time` / `double-time` |
-| | build, build-up, riser | `build` |
-| | the drop, drop at … | `drop` |
-| | breakdown, break, break it down | `breakdown` |
-| | mute / cut / kill / remove / stop / drop (out) / no … a part or drum at some bars | `mute` |
-| | variation, vary, switch it up | `variation` |
-| | reverse, stutter, chop, filter, sweep, sidechain, reverb, delay, transpose, key change, octave up, fade, … or any words with a bar place | `other` (reported, not played) |
-| | no fills, without the rolls, … (a kind after no/without/remove) | drops that kind from the base request |
-| bar places | "bar 4", "in bars 3-4", "bars 2, 4 and 6", "bars 5 to 8", "the 4th bar", "bar four", "the last bar", "the last 2 bars", "the first 2 bars", "at the end", "at the start", "every 4 bars", "every other bar", "from bar 5", "until bar 4" (1-16, else an error) | `Instruction.bars` |
-| | "a 2-bar fill", "a fill of 2 bars", "for 2 bars" | `Instruction.length_bars` |
-| | kick, snare, clap, hats, toms, cymbals in an instruction | `Instruction.drum` |
+The vocabulary it reads is the table in ``docs/briefs.md`` (keep the two in step: a word
+added here gets a row there and a brief in ``tests/data/briefs.json``).
 
 How it reads:
 
