@@ -76,8 +76,9 @@ async def test_claude_answers_a_validated_clip_and_sees_the_other_tracks(tmp_pat
     fake = FakeClaude(message(json.dumps(reading)), notes_answer(off_scale))
     app = make_app(tmp_path, ai_client=fake.client())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
+        await pilot.press("2", "g")  # a bass clip to start from
         track = app.session.tracks[1]
+        await settle(pilot, lambda: track.source == "clip", what="generation")
         before = track.clip
         await ask_for(pilot, brief)
         await settle(pilot, lambda: track.clip is not before, what="Claude's answer")
@@ -87,8 +88,11 @@ async def test_claude_answers_a_validated_clip_and_sees_the_other_tracks(tmp_pat
         assert all(n.pitch % 12 in allowed for n in clip.notes)
         assert all(1 <= n.velocity <= 127 and 0 <= n.start < clip.length_beats for n in clip.notes)
         assert "written by Claude" in state_text(app)
-        # the clip request carried the other tracks' context: track 1's kicks
+        # the clip request carried the other tracks' context (track 1's kicks) and, the track
+        # being a bass clip, that clip to vary
         assert "kick" in fake.prompt(1).lower()
+        sent = fake.request_json(1)
+        assert sent["task"].startswith("variation") and sent["varying"]["notes"]
 
 
 async def test_asking_never_blocks_and_esc_cancels(tmp_path):

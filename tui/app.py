@@ -805,7 +805,7 @@ class StepistaApp(App):
             result = await asyncio.to_thread(
                 ask, text, seed=track.seed, client=self.ai_client, base=base_request(track),
                 others=context_clips(self.session, index, self._shown_clip), cancel=cancel,
-                progress=progress)
+                progress=progress, varying=track.clip if track.source == "clip" else None)
         except AskCancelled:
             return
         except BriefError as exc:

@@ -41,8 +41,8 @@ class AskCancelled(Exception):
 
 def ask(text: str, *, offline: bool = False, seed: int = 0, client=None,
         base: GenerationRequest | None = None, others: dict[str, Clip] | None = None,
-        cancel: threading.Event | None = None,
-        progress: Callable[[str], None] | None = None) -> AskResult:
+        cancel: threading.Event | None = None, progress: Callable[[str], None] | None = None,
+        varying: Clip | None = None) -> AskResult:
     """The brief's clips. ``client`` is an ``anthropic.Anthropic`` (tests pass a faked one).
 
     ``base`` is the request in force (the TUI's selected track), so a relative brief such as
@@ -50,6 +50,8 @@ def ask(text: str, *, offline: bool = False, seed: int = 0, client=None,
     sees as context (their kicks and chord roots). ``cancel``, when set, stops the asking between
     requests with `AskCancelled`; a request already on the wire finishes and is thrown away.
     ``progress`` hears, from this thread, what is being asked now (for a progress line).
+    ``varying`` is the clip the brief changes (the TUI's track): Claude gets it as the clip to
+    vary when it writes that clip's part.
     """
     tell = progress or (lambda _what: None)
     online = not offline and (client is not None or has_api_key())
@@ -66,7 +68,7 @@ def ask(text: str, *, offline: bool = False, seed: int = 0, client=None,
     _check(cancel)
     result = _realized(answer.request, answer.source, [answer.notice] if answer.notice else [])
     if answer.source == "claude":
-        _claude_clips(claude, result, others or {}, cancel, tell)
+        _claude_clips(claude, result, others or {}, varying, cancel, tell)
     return result
 
 
@@ -81,7 +83,7 @@ def _realized(request: GenerationRequest, read_by: str, notices: list[str]) -> A
                      notices + list(realized.notices), read_by)
 
 
-def _claude_clips(claude, result: AskResult, others: dict[str, Clip],
+def _claude_clips(claude, result: AskResult, others: dict[str, Clip], varying: Clip | None,
                   cancel: threading.Event | None, tell: Callable[[str], None]) -> None:
     from ..generate import GenParams
     from .claude import Context
@@ -95,7 +97,8 @@ def _claude_clips(claude, result: AskResult, others: dict[str, Clip],
         around = {**others, **{p: c for p, c in result.clips.items() if p != part}}
         context = Context(other_kicks=_kicks(around), chord_roots=_chord_roots(around))
         params: GenParams = base.model_copy(update={"part": part})
-        answer = claude.clip(params, context=context)
+        vary = varying if varying is not None and varying.part == part else None
+        answer = claude.clip(params, context=context, varying=vary)
         if answer.source == "claude":
             result.clips[part] = answer.clip
             result.sources[part] = "claude"
