@@ -76,12 +76,12 @@ def test_a_spec_reads_back_as_written(spec):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("jak:x", "output 'jak:x': unknown kind 'jak' (expected jack, virtual, alsa, rtmidi, file"
-              " or preview)"),
+    ("jak:x", "output 'jak:x': unknown kind 'jak' (expected jack, virtual, alsa, rtmidi, file,"
+              " plugin or preview)"),
     ("", "output '': empty (expected KIND:NAME, e.g. virtual:Stepista, jack:Stepista or"
          " file:take.mid)"),
     (":x", "output ':x': missing kind before ':' at column 1 (expected jack, virtual, alsa,"
-           " rtmidi, file or preview)"),
+           " rtmidi, file, plugin or preview)"),
     ("jack", "output 'jack': missing name after 'jack:' at column 6 (expected e.g."
              " jack:Stepista)"),
     ("file:", "output 'file:': missing name after 'file:' at column 6 (expected e.g."

@@ -34,7 +34,8 @@ def _clock_flags(p: argparse.ArgumentParser) -> None:
                    help="Link start/stop sync (default on)")
     p.add_argument("--output", action="append", default=[], metavar="SPEC",
                    help="where MIDI goes (repeatable): jack:NAME, virtual:NAME, alsa:NAME, rtmidi:PORT, "
-                        "file:PATH.mid, preview; options after commas: latency=MS, clock, connect=PORT "
+                        "file:PATH.mid, plugin:NAME (a Stepista plugin instance: name, id or #PORT), "
+                        "preview; options after commas: latency=MS, clock, connect=PORT "
                         "(default: a virtual port named Stepista; see 'stepista ports')")
     p.add_argument("--lookahead", type=float, default=50.0, metavar="MS",
                    help="how far ahead the scheduler hands out notes (default 50 ms)")
@@ -104,12 +105,20 @@ def cmd_engine(args) -> int:
 
 
 def _check_spec(parse_spec, spec: str) -> None:
+    """BadInput for a spec that does not parse, or that names a plugin instance by a name or
+    id that no instance answers to (a ``#PORT`` is taken on trust)."""
     from ..cli import BadInput
 
     try:
-        parse_spec(spec)
+        parsed = parse_spec(spec)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    if parsed.kind == "plugin" and not parsed.name.startswith("#"):
+        from .plugins import find_instances, pick
+        try:
+            pick(parsed.name, find_instances())
+        except LookupError as exc:
+            raise BadInput(str(exc)) from None
 
 
 # -- stepista play ------------------------------------------------------------------------
@@ -206,7 +215,11 @@ def _check(reply: dict, what: str) -> dict:
 
 def _play(client: ipc.Client, args, program: str, attached: bool) -> None:
     """Bring the engine to the options, hand it every track in one request (so they start on
-    the same boundary), start, wait, then take the tracks away again."""
+    the same boundary), start, wait, then take the tracks away again.
+
+    With ``--output`` the tracks are routed to those outputs by name, which is how a plugin
+    output gets them (a track routed to every output reaches the MIDI outputs only)."""
+    before = client.request({"op": "status"})
     labels = None
     if attached:  # a shared engine: bring it to what this command asks for
         _check(client.request({"op": "link", "enabled": args.link, "quantum": args.quantum,
@@ -214,11 +227,13 @@ def _play(client: ipc.Client, args, program: str, attached: bool) -> None:
         if args.bpm:
             _check(client.request({"op": "tempo", "bpm": args.bpm}), "--bpm")
         labels = [_check(client.request({"op": "open", "spec": s}), s)["output"] for s in args.output] or None
+    elif args.output:  # the private engine opened exactly these
+        labels = list(before["outputs"])
     _check(client.request({"op": "play", "code": program, "outputs": labels}), "EXPR")
     _check(client.request({"op": "start"}), "start")
     status = client.request({"op": "status"})
     _say_playing(status)
-    _wait_for_duration(client, args.duration)
+    _wait_for_duration(client, args.duration, told=set(before.get("notices", [])))
     client.request({"op": "hush"})
 
 
@@ -231,11 +246,18 @@ def _say_playing(status: dict) -> None:
           file=sys.stderr, flush=True)
 
 
-def _wait_for_duration(client: ipc.Client, duration: float | None) -> None:
-    """Wait ``duration`` seconds of playing (forever without one), from the first note."""
-    started = None
+def _wait_for_duration(client: ipc.Client, duration: float | None,
+                       told: set[str] | None = None) -> None:
+    """Wait ``duration`` seconds of playing (forever without one), from the first note;
+    print each engine notice not in ``told`` once, as it comes (a plugin that does not
+    answer, say)."""
+    started, told = None, set(told or ())
     while True:
         status = client.request({"op": "status"})
+        for notice in status.get("notices", []):
+            if notice not in told:
+                told.add(notice)
+                print(f"stepista play: {notice}", file=sys.stderr, flush=True)
         if status.get("playing") and started is None:
             started = time.monotonic()
         if duration is not None and started is not None and time.monotonic() - started >= duration:

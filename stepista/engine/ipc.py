@@ -106,8 +106,15 @@ class CloseOutput(_Request):
     output: str
 
 
+class Plugins(_Request):
+    """The Stepista plugin instances here; ``scan`` pings them all (0.25 s) besides reading
+    the announcements heard."""
+    op: Literal["plugins"]
+    scan: bool = True
+
+
 Request = Annotated[Union[Hello, Play, PlayClip, Remove, Hush, Transport, Tempo, Link,
-                          OpenOutput, CloseOutput], Field(discriminator="op")]
+                          OpenOutput, CloseOutput, Plugins], Field(discriminator="op")]
 _REQUEST = TypeAdapter(Request)
 
 

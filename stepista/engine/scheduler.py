@@ -19,6 +19,10 @@ beat → µs conversion is a float.
   new timeline.
 - **Nothing hangs**: each note-on's note-off is scheduled with it; transport stop, removal of a
   track with cut, and shutdown panic the outputs (note-offs for what sounds, CC 123).
+- **Loop outputs** (a Stepista plugin in the DAW) play on a clock of their own: they get no
+  messages. A track routed to one by name hands it the loop its pattern makes when the track
+  changes, with the swap's boundary as the start rule, and ``None`` when it goes away. A track
+  routed to every output (``outputs`` None) reaches only the message outputs.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ from .clock import Clock, Timeline
 from .hosttime import now_us
 from .midi import CCSpec, NotPlayable, to_midi
 from .outputs.base import (CLOCK, CONTINUE, NOTE_OFF, NOTE_ON, SONG_POSITION, START, STOP,
-                           Output)
+                           LoopOutput, Output)
+from .plugins.loops import pattern_loop
+from .plugins.protocol import NEXT_QUANTUM, NOW, Loop, Start
 
 log = logging.getLogger("stepista.engine")
 
@@ -103,6 +109,7 @@ class Track:
     changes: list[Change] = field(default_factory=list)
     last_good: Pattern | None = None
     error: str | None = None
+    loop: Loop | None = None  # what the loop outputs it is routed to play
 
 
 class Scheduler:
@@ -132,10 +139,17 @@ class Scheduler:
     # -- outputs and tracks ---------------------------------------------------------------
 
     def add_output(self, output: Output) -> None:
+        """Add ``output``, replacing one with the same label. A loop output gets the loops of
+        the tracks already routed to it (it was closed and opened again)."""
         old = self.outputs.pop(output.label, None)
         if old is not None:
             old.close()
         self.outputs[output.label] = output
+        if output.plays_loops:
+            start = self._loop_start("quantum")
+            for track in self.tracks.values():
+                if track.loop is not None and output.label in (track.outputs or ()):
+                    output.set_loop(track.name, track.loop, start)
 
     def remove_output(self, label: str) -> None:
         output = self.outputs.pop(label)
@@ -158,25 +172,73 @@ class Scheduler:
 
     def set_track(self, name: str, pattern: Pattern | None, *, channel: int | None = None,
                   outputs: tuple[str, ...] | None = None, quantize: str | float = "quantum",
-                  cut: bool = False, owner: object = None) -> Fraction:
+                  cut: bool = False, owner: object = None, loop: Loop | None = None) -> Fraction:
         """Play ``pattern`` on track ``name`` from the next boundary (``None`` removes the
-        track there). Returns the boundary beat. A change still waiting is replaced."""
+        track there). Returns the boundary beat. A change still waiting is replaced.
+
+        ``outputs`` None keeps the track's routing, ``()`` routes it to every output. When the
+        track is routed to loop outputs, ``loop`` is what they play; when not given it is made
+        here from the pattern, querying up to 32 cycles (the engine makes it beforehand, off
+        its timing thread). A loop an output cannot take raises a ``ValueError`` before
+        anything changes.
+        """
         if quantize not in QUANTIZE and not isinstance(quantize, (int, float, Fraction)):
             raise ValueError(f"quantize {quantize!r}: expected one of {', '.join(QUANTIZE)} "
                              "or a number of beats")
         track = self.tracks.get(name)
+        if track is None and pattern is None:
+            raise KeyError(f"no track named {name!r}")
+        routed = (track.outputs if track else None) if outputs is None else (outputs or None)
+        before = self.loop_outputs(track.outputs) if track else []
+        after = self.loop_outputs(routed) if pattern is not None else []
+        if after and loop is None:
+            loop = pattern_loop(pattern, self.track_channel(name, channel), track=name)
+        for output in after:
+            output.check_loop(name, loop)
         if track is None:
-            if pattern is None:
-                raise KeyError(f"no track named {name!r}")
             track = self.tracks[name] = Track(name, owner=owner)
         if channel is not None:
             track.channel = channel
-        if outputs is not None:
-            track.outputs = outputs or None
+        track.outputs, track.loop = routed, loop if after else None
         at = self.boundary(quantize)
         track.changes = [c for c in track.changes if c.at < at]
         track.changes.append(Change(at, pattern, cut))
+        self._hand_loops(track, before, after, quantize)
         return at
+
+    def loop_outputs(self, labels: tuple[str, ...] | None) -> list[LoopOutput]:
+        """The loop outputs among ``labels`` (none for None: every output means every message
+        output; a plugin plays only the tracks routed to it by name)."""
+        found = [self.outputs.get(label) for label in labels or ()]
+        return [o for o in found if o is not None and o.plays_loops]
+
+    def track_channel(self, name: str, channel: int | None = None) -> int:
+        """The channel track ``name`` would play on after a change asking for ``channel``."""
+        if channel is not None:
+            return channel
+        track = self.tracks.get(name)
+        return track.channel if track else 1
+
+    def _hand_loops(self, track: Track, before: list[LoopOutput], after: list[LoopOutput],
+                    quantize: str | float) -> None:
+        start = self._loop_start(quantize)
+        for output in before:
+            if output not in after:
+                output.set_loop(track.name, None, start)
+        for output in after:
+            output.set_loop(track.name, track.loop, start)
+        if after:
+            for notice in track.loop.notices:
+                self.notify("notice", track=track.name, message=notice)
+
+    def _loop_start(self, quantize: str | float) -> Start:
+        """The start rule that puts a loop output's change on the same boundary as a swap."""
+        quantum = Fraction(self.clock.quantum).limit_denominator(GRID)
+        step = QUANTIZE[quantize] if isinstance(quantize, str) else \
+            Fraction(quantize).limit_denominator(GRID)
+        if step is None:
+            step = quantum
+        return Start(NOW, quantum) if step <= 0 else Start(NEXT_QUANTUM, step)
 
     def remove_owned(self, owner: object) -> list[str]:
         """Remove every track ``owner`` made, cutting its notes now (a client went away)."""
@@ -403,8 +465,9 @@ class Scheduler:
 
     def _targets(self, item: Item) -> list[Output]:
         if item.outputs is None:
-            return list(self.outputs.values())
-        return [self.outputs[label] for label in item.outputs if label in self.outputs]
+            return [o for o in self.outputs.values() if not o.plays_loops]
+        found = [self.outputs.get(label) for label in item.outputs]
+        return [o for o in found if o is not None and not o.plays_loops]
 
     def panic(self) -> None:
         """Silence now: drop what is queued, note-offs for what sounds, CC 123."""

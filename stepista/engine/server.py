@@ -21,6 +21,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from ..clip import Clip, clip_to_pattern
@@ -28,7 +29,8 @@ from ..errors import StepistaSyntaxError
 from ..lang import evaluate
 from . import ipc
 from .clock import Clock, FreeClock, LinkClock
-from .outputs import OutputError, open_default, open_output
+from .outputs import OutputError, open_default, open_output, parse_spec
+from .plugins import AnnouncementListener, clip_loop, find_instances, instance_spec, pattern_loop
 from .scheduler import Scheduler
 
 log = logging.getLogger("stepista.engine")
@@ -40,6 +42,8 @@ ORPHAN_WAIT_S = 30
 """An engine started for one client (``exit_when_orphaned``) gives up if none connects."""
 MAX_TICK_FAILURES = 200
 """A scheduler that fails this many ticks in a row is broken: panic and exit."""
+MAX_NOTICES = 50
+"""``status`` keeps this many of the latest notices."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Engine:
         self.started_at = time.time()
         self.notices: list[str] = []  # what the musician should know (e.g. nothing will be heard)
         self.health = TickHealth()
+        self._announcements: AnnouncementListener | None = None  # started by the first `plugins`
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -93,7 +98,7 @@ class Engine:
             loop.add_signal_handler(sig, self._stopping.set)
         self.clock = self._make_clock(self.options.link)
         self.scheduler = Scheduler(self.clock, lookahead_ms=self.options.lookahead_ms,
-                                   notify=self._broadcast)
+                                   notify=self._notify)
         failed = 0
         server = None
         try:
@@ -107,6 +112,8 @@ class Engine:
         finally:
             self.scheduler.close()
             self.clock.close()
+            if self._announcements is not None:
+                self._announcements.close()
             if server is not None:
                 server.close()
                 self._unlink_socket()
@@ -165,6 +172,10 @@ class Engine:
     def _add_output(self, output) -> None:
         if hasattr(output, "bpm"):  # a recording writes the tempo it was played at
             output.bpm = self.clock.timeline().tempo
+        if output.plays_loops:  # it tells from a thread of its own: hand that to the loop
+            loop, label = asyncio.get_running_loop(), output.label
+            output.on_notice = lambda message: _call_soon(
+                loop, partial(self._notify, "notice", output=label, message=message))
         self.scheduler.add_output(output)
 
     def _open_outputs(self) -> None:
@@ -269,18 +280,29 @@ class Engine:
         loop = asyncio.get_running_loop()
         program = await loop.run_in_executor(None, evaluate, r.code)  # off the tick's thread
         outputs = self._check_outputs(r.outputs)
+        tracks = {name or r.track: pattern for name, pattern in program.tracks.items()}
+        jobs = {name: (pattern, self.scheduler.track_channel(name, r.channel))
+                for name, pattern in tracks.items() if self._to_loops(name, outputs)}
+        loops = await loop.run_in_executor(None, _make_loops, jobs) if jobs else {}
         placed = {}
-        for name, pattern in program.tracks.items():
-            track = name or r.track
+        for track, pattern in tracks.items():
             at = self.scheduler.set_track(track, pattern, channel=r.channel, outputs=outputs,
-                                          quantize=r.quantize, cut=r.cut, owner=session)
+                                          quantize=r.quantize, cut=r.cut, owner=session,
+                                          loop=loops.get(track))
             placed[track] = float(at)
         return {"tracks": placed}
 
+    def _to_loops(self, name: str, outputs: tuple[str, ...] | None) -> bool:
+        """Whether track ``name``, given ``outputs``, goes to a loop output (a plugin)."""
+        if outputs is None and name in self.scheduler.tracks:
+            outputs = self.scheduler.tracks[name].outputs
+        return bool(self.scheduler.loop_outputs(outputs))
+
     def _op_clip(self, session: Session, r) -> dict:
         clip = Clip.model_validate(r.clip)
+        loop = clip_loop(clip, track=r.track)  # a clip is a loop already: cheap
         at = self.scheduler.set_track(r.track, clip_to_pattern(clip), outputs=self._check_outputs(r.outputs),
-                                      quantize=r.quantize, cut=r.cut, owner=session)
+                                      quantize=r.quantize, cut=r.cut, owner=session, loop=loop)
         return {"tracks": {r.track: float(at)}}
 
     def _check_outputs(self, labels: list[str] | None) -> tuple[str, ...] | None:
@@ -337,8 +359,11 @@ class Engine:
         if was_playing:
             self.clock.start()
 
-    def _op_open(self, session, r) -> dict:
-        output = open_output(r.spec)
+    async def _op_open(self, session, r) -> dict:
+        if parse_spec(r.spec).kind == "plugin":  # it looks for the instance: 0.25 s
+            output = await asyncio.get_running_loop().run_in_executor(None, open_output, r.spec)
+        else:
+            output = open_output(r.spec)
         if output.label in self.scheduler.outputs:
             output.close()
             return {"output": output.label, "already_open": True}
@@ -361,6 +386,37 @@ class Engine:
     def _op_subscribe(self, session: Session, r) -> dict:
         session.subscribed = True
         return {}
+
+    async def _op_plugins(self, session, r) -> dict:
+        """The plugin instances here: those that answer a ping now (with ``scan``) and those
+        heard announcing themselves lately, each with the spec that opens it and the label of
+        the engine output playing through it (None when there is none)."""
+        if self._announcements is None:
+            listener = AnnouncementListener()
+            self._announcements = listener if listener.start() else None
+        found = {}
+        if self._announcements is not None:
+            found = {i.id: i for i in self._announcements.instances()}
+        if r.scan:
+            scanned = await asyncio.get_running_loop().run_in_executor(None, find_instances)
+            found.update((i.id, i) for i in scanned)
+        instances = sorted(found.values(), key=lambda i: i.port)
+        loop_outputs = [o for o in self.scheduler.outputs.values() if o.plays_loops]
+        return {"plugins": [{**i.to_json(), "spec": instance_spec(i, instances),
+                             "output": next((o.label for o in loop_outputs if o.plays_to(i)),
+                                            None)}
+                            for i in instances],
+                "announcements": self._announcements is not None}
+
+    def _notify(self, kind: str, **fields) -> None:
+        """What the scheduler and the outputs tell: notices are kept for ``status`` (the
+        latest :data:`MAX_NOTICES`, a repeat of the last one once) and logged; every kind goes
+        to the subscribed clients."""
+        if kind == "notice":
+            log.warning("%s", fields["message"])
+            if not self.notices or self.notices[-1] != fields["message"]:
+                self.notices = [*self.notices, fields["message"]][-MAX_NOTICES:]
+        self._broadcast(kind, **fields)
 
     def _broadcast(self, kind: str, **fields) -> None:
         for session in list(self.sessions):
@@ -390,6 +446,20 @@ class TickHealth:
     def status(self) -> dict:
         return {"tick_ms": round(1000 * max(self._worst, self._previous_worst), 2),
                 "expected_tick_ms": TICK_MS}
+
+
+def _make_loops(jobs: dict) -> dict:
+    """``{track: (pattern, channel)}`` as the loops they make (a worker thread's job: it
+    queries up to 32 cycles of each)."""
+    return {name: pattern_loop(pattern, channel, track=name)
+            for name, (pattern, channel) in jobs.items()}
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, call) -> None:
+    try:
+        loop.call_soon_threadsafe(call)
+    except RuntimeError:  # the loop has closed: the engine is going away
+        pass
 
 
 def _id_of(line: bytes):

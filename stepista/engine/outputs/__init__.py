@@ -12,12 +12,14 @@ ALSA never loads their bindings. A spec is ``KIND:NAME[,option...]``:
                         ``rtmidi:jack/PORT`` (or ``alsa/``, ``coremidi/``, ``windows/``)
                         picks rtmidi's MIDI system
 ``file:PATH.mid``       a recording, written when the output closes
+``plugin:NAME``         a Stepista plugin instance in the DAW, by its name, its id or
+                        ``#PORT``: it plays each track routed to it as a loop on the DAW's clock
 ``preview``             silent: keeps what would play, for the UI
 ======================  ======================================================================
 
 Options: ``latency=MS`` (may be negative: play earlier to make up for a slow synth),
 ``clock`` (send MIDI clock too), ``connect=PORT`` (jack only, repeatable: connect to that
-JACK MIDI input, and again whenever it comes back).
+JACK MIDI input, and again whenever it comes back). A plugin output takes none.
 
 >>> parse_spec("jack:x,latency=-2.5,clock,connect=synth:in")
 OutputSpec(kind='jack', name='x', latency_ms=-2.5, clock=True, connect=('synth:in',))
@@ -26,7 +28,7 @@ OutputSpec(kind='jack', name='x', latency_ms=-2.5, clock=True, connect=('synth:i
 >>> parse_spec("jak:x")
 Traceback (most recent call last):
 ...
-ValueError: output 'jak:x': unknown kind 'jak' (expected jack, virtual, alsa, rtmidi, file or preview)
+ValueError: output 'jak:x': unknown kind 'jak' (expected jack, virtual, alsa, rtmidi, file, plugin or preview)
 """
 
 from __future__ import annotations
@@ -43,13 +45,13 @@ from .base import Output, OutputError
 __all__ = ["OutputSpec", "PortInfo", "parse_spec", "open_output", "open_default", "list_ports",
            "Output", "OutputError", "DEFAULT_NAME", "KINDS"]
 
-KINDS = ("jack", "virtual", "alsa", "rtmidi", "file", "preview")
+KINDS = ("jack", "virtual", "alsa", "rtmidi", "file", "plugin", "preview")
 DEFAULT_NAME = "Stepista"
 RTMIDI_APIS = ("alsa", "jack", "coremidi", "windows")
 MAX_LATENCY_MS = 500.0
 _EXPECTED_KINDS = f"{', '.join(KINDS[:-1])} or {KINDS[-1]}"
 _EXPECTED_OPTIONS = "latency=MS, clock or connect=PORT"
-_EXAMPLE_NAMES = {"file": "take.mid", "rtmidi": "fluid"}
+_EXAMPLE_NAMES = {"file": "take.mid", "rtmidi": "fluid", "plugin": "Drums"}
 
 
 # -- specs ---------------------------------------------------------------------------------
@@ -86,6 +88,9 @@ def parse_spec(text: str) -> OutputSpec:
     seen: set[str] = set()
     for column, option in parts[1:]:
         key, value, value_column = _option(text, column, option)
+        if kind == "plugin":
+            raise ValueError(f"output {text!r}: {key} at column {column} does not apply to a"
+                             " plugin output (the plugin plays on the DAW's own clock)")
         if key in seen and key != "connect":
             raise ValueError(f"output {text!r}: {key} given twice (again at column {column})")
         seen.add(key)
@@ -130,6 +135,12 @@ def _kind_and_name(text: str, column: int, head: str) -> tuple[str, str]:
     if kind == "file" and not name.lower().endswith((".mid", ".midi")):
         raise ValueError(f"output {text!r}: a file output writes a .mid file (got {name!r};"
                          " expected file:PATH.mid)")
+    if kind == "plugin" and name.startswith("#"):
+        from ..plugins.discovery import port_of
+        try:
+            port_of(name)
+        except ValueError as exc:
+            raise ValueError(f"output {text!r}: {str(exc).partition(': ')[2]}") from None
     if kind == "rtmidi":
         api, slash, port = name.partition("/")
         if slash and api in RTMIDI_APIS and not port:
@@ -188,7 +199,8 @@ def open_output(spec: OutputSpec | str) -> Output:
 
 _NEEDS = {"jack": "JACK support (the JACK-Client package and libjack)",
           "alsa": "ALSA support (the alsa-midi package and libasound)",
-          "rtmidi_out": "python-rtmidi", "recorder": "mido", "preview": "stepista itself"}
+          "rtmidi_out": "python-rtmidi", "recorder": "mido", "preview": "stepista itself",
+          "plugin": "python-osc"}
 
 
 def _backend(module: str, spec: OutputSpec) -> ModuleType:
@@ -243,8 +255,13 @@ def _open_preview(spec: OutputSpec) -> Output:
     return _backend("preview", spec).PreviewOutput(spec.name, **_timing(spec))
 
 
+def _open_plugin(spec: OutputSpec) -> Output:
+    return _backend("plugin", spec).PluginOutput(spec.name)  # its own clock: no timing options
+
+
 _OPENERS = {"jack": _open_jack, "virtual": _open_virtual, "alsa": _open_alsa,
-            "rtmidi": _open_rtmidi, "file": _open_file, "preview": _open_preview}
+            "rtmidi": _open_rtmidi, "file": _open_file, "plugin": _open_plugin,
+            "preview": _open_preview}
 
 
 def open_default(name: str = DEFAULT_NAME) -> tuple[Output, str | None]:
@@ -290,8 +307,9 @@ class PortInfo:
 
 def list_ports() -> list[PortInfo]:
     """Everything ``--output`` can open on this machine, and what cannot be opened and why:
-    the native virtual port first, then JACK, rtmidi's ports, a file, the preview."""
-    return [_virtual_info(), *_jack_infos(), *_rtmidi_infos(),
+    the native virtual port first, then JACK, rtmidi's ports, the plugin instances that
+    answer, a file, the preview."""
+    return [_virtual_info(), *_jack_infos(), *_rtmidi_infos(), *_plugin_infos(),
             PortInfo("file:PATH.mid", "record to a Standard MIDI File, written when stopped"),
             PortInfo("preview", "silent: shows what would play (nothing is heard)")]
 
@@ -365,6 +383,27 @@ def _rtmidi_infos() -> list[PortInfo]:
             infos.append(PortInfo(f"rtmidi:{prefix}PORT", f"existing {api} ports: none here",
                                   False))
     return infos
+
+
+def _plugin_infos() -> list[PortInfo]:
+    try:
+        from ..plugins.discovery import find_instances, instance_spec
+        from ..plugins.protocol import PORT_RANGE, SYNC_MODES
+    except ImportError as exc:
+        return [PortInfo("plugin:NAME", f"Stepista plugin instances: python-osc is missing ({exc})",
+                         False)]
+    try:
+        instances = find_instances()
+    except OSError as exc:
+        return [PortInfo("plugin:NAME", f"Stepista plugin instances: cannot look ({exc})", False)]
+    if not instances:
+        return [PortInfo("plugin:NAME", f"no Stepista plugin instance answered on {PORT_RANGE}",
+                         False)]
+    return [PortInfo(instance_spec(i, instances),
+                     f"Stepista plugin {i.name!r} (id {i.id}, port {i.port}), following the"
+                     f" {SYNC_MODES.get(i.sync, 'host transport')}, which is"
+                     f" {'playing' if i.playing else 'stopped'}")
+            for i in instances]
 
 
 def _rtmidi_problem(api: str) -> str | None:

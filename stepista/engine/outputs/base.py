@@ -15,6 +15,10 @@ import itertools
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from ..plugins.protocol import Loop, Start
 
 Message = tuple[int, ...]
 
@@ -203,6 +207,8 @@ class Output(ABC):
     """
 
     kind = "output"
+    plays_loops = False
+    """True for a :class:`LoopOutput`: it gets whole loops, never timed messages."""
 
     def __init__(self, name: str, *, latency_ms: float = 0.0, clock: bool = False) -> None:
         self.name = name
@@ -255,3 +261,34 @@ class Output(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label} latency={self.latency_us}us status={self.status!r}>"
+
+
+class LoopOutput(Output):
+    """An output that plays whole loops on a clock of its own (a Stepista plugin inside a
+    DAW): instead of timed messages, the scheduler hands it each track's loop when the track
+    changes (:meth:`set_loop`), and ``None`` when the track goes away.
+
+    ``on_notice(message)`` hears what the performer should know (a plugin that does not
+    answer); it may be called from a thread of the output's own.
+    """
+
+    plays_loops = True
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.on_notice: Callable[[str], None] = lambda message: None
+
+    @abstractmethod
+    def check_loop(self, track: str, loop: "Loop") -> None:
+        """Raise a ``ValueError`` saying why, if :meth:`set_loop` could not take ``loop``
+        for ``track``; change nothing."""
+
+    @abstractmethod
+    def set_loop(self, track: str, loop: "Loop | None", start: "Start") -> None:
+        """Play ``loop`` for ``track`` from ``start`` (None: stop playing the track)."""
+
+    def _send_at(self, message: Message, at_us: int, beat: float) -> None:
+        pass  # loops only: the scheduler never hands this output messages
+
+    def _cancel_after(self, at_us: int) -> None:
+        pass
