@@ -38,6 +38,7 @@ from .asking import adopt, answered_by, base_request, context_clips, style_name
 from .commands import COMMANDS, bindings
 from .engine_link import EngineError, EngineLink, EngineOptions
 from .help import HelpScreen
+from .outputs import output_choices
 from .session import (
     MODES, TONICS, Params, Session, clip_with_channel, loop_beats,
 )
@@ -53,6 +54,10 @@ FRAME_HZ = 40
 AUTOSAVE_S = 2.0
 TAKES = 4
 """How many takes one generate makes, to audition with [ and ]."""
+PLUGIN_POLL_S = 2.0
+"""How often the app asks the engine which plugin instances it has heard of."""
+PLUGIN_SCAN_EVERY = 5
+"""Every this many polls the engine pings the whole port range (0.25 s, off its timing path)."""
 REGENERATE_AFTER_S = 0.3
 """A knob turned on a generated clip regenerates it once the knob rests this long."""
 
@@ -135,6 +140,8 @@ class StepistaApp(App):
         self.link_events: deque[dict] = deque(maxlen=256)  # the engine's recent events, newest last
         self.ai_client = ai_client  # an anthropic.Anthropic; None: made from the config when a key is set
         self._ask_cancel = threading.Event()
+        self.plugins: list[dict] = []  # the plugin instances found, as the engine's `plugins` op says
+        self._plugin_polls = 0
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -169,6 +176,7 @@ class StepistaApp(App):
         self.status_bar.update_view(self.view)
         self.set_interval(1 / FRAME_HZ, self._frame)
         self.set_interval(AUTOSAVE_S, self._autosave)
+        self.set_interval(PLUGIN_POLL_S, self._poll_plugins)
         if self._startup_notice:
             self.notify(self._startup_notice, timeout=6)
         self.prompt.load_history(self.session.history)
@@ -236,7 +244,7 @@ class StepistaApp(App):
                                playing=self.timeline.playing, outputs=outputs,
                                notice=notices[-1] if notices else None, ai=self.view.ai,
                                late=health.get("late", 0), tick_ms=health.get("tick_ms", 0.0),
-                               message=self.view.message)
+                               message=self.view.message, plugins=self.view.plugins)
         self.status_bar.update_view(self.view)
         self._follow_link_tempo(clock)
         self._mark_errors(status.get("tracks", {}))
@@ -294,7 +302,7 @@ class StepistaApp(App):
         else:
             clip = clip_with_channel(track.clip, track.channel)
             message = {"op": "clip", "track": name, "clip": clip.model_dump(mode="json")}
-        outputs = [track.output] if track.output else None
+        outputs = [track.output] if track.output else []  # []: every (MIDI) output
         await self.link.request({**message, "outputs": outputs, "quantize": quantize, "cut": cut})
         self._in_engine.add(index)
 
@@ -576,11 +584,39 @@ class StepistaApp(App):
         self._set_message(f"track {self.session.selected + 1}: channel {track.channel}")
 
     def action_cycle_output(self) -> None:
-        labels = [None, *self.view.outputs]
-        track = self.session.track
-        track.output = labels[(labels.index(track.output) + 1) % len(labels)] if track.output in labels else None
-        self._track_changed(self.session.selected)
-        self._set_message(f"track {self.session.selected + 1}: output {track.output or 'all'}")
+        self._cycle_output(self.session.selected)
+
+    @work(group="output", exclusive=True)
+    async def _cycle_output(self, index: int) -> None:
+        """The next of: every MIDI output, each open output, each plugin instance found (a
+        plugin instance not open yet is opened in the engine first)."""
+        choices = output_choices(self.view.outputs, self.plugins)
+        track = self.session.tracks[index]
+        here = next((i for i, c in enumerate(choices) if c.label == track.output), -1)
+        choice = choices[(here + 1) % len(choices)]
+        label = choice.label
+        if choice.spec is not None and label is None:
+            try:
+                label = (await self.link.request({"op": "open", "spec": choice.spec}))["output"]
+            except (EngineError, AttributeError) as exc:
+                self.notify(f"cannot open {choice.spec}: {exc}", severity="error")
+                return
+        track.output = label
+        self._track_changed(index)
+        self._set_message(f"track {index + 1}: output {choice.title}")
+
+    async def _poll_plugins(self) -> None:
+        """The plugin instances the engine knows (a scan at first, then what they announce)."""
+        if self.link is None or not self.link.connected:
+            return
+        scan = self._plugin_polls % PLUGIN_SCAN_EVERY == 0  # else only what was announced
+        self._plugin_polls += 1
+        try:
+            reply = await self.link.request({"op": "plugins", "scan": scan})
+        except EngineError:
+            return
+        self.plugins = reply.get("plugins", [])
+        self.view.plugins = len(self.plugins)
 
     def action_cycle_part(self) -> None:
         track = self.session.track

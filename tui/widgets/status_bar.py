@@ -49,6 +49,7 @@ class EngineView:
     late: int = 0
     tick_ms: float = 0.0
     message: str | None = None
+    plugins: int = 0  # Stepista plugin instances found (o assigns a track to one)
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,9 @@ class StatusBar(Widget):
             link_piece(view.link, view.peers),
             output_piece(view.outputs),
         ]
+        if view.plugins:
+            count = f"{view.plugins} plugin{'s' if view.plugins != 1 else ''}"
+            pieces.append(Piece(count, count, 48, "dim"))
         if view.notice:
             pieces.append(Piece(view.notice, fit(view.notice, 24), 55, "warning"))
         pieces += [timing_piece(view.late, view.tick_ms), ai_piece(view.ai)]
