@@ -19,7 +19,8 @@ async def test_o_routes_the_track_to_a_plugin_instance_and_back(tmp_path):
             await settle(pilot, lambda: app.link is not None and app.link.connected and app.timeline is not None)
             await settle(pilot, lambda: any(p["name"] == "Drums" for p in app.plugins), timeout=8,
                          what="the instance to be found")
-            assert "plugin" in str(app.status_bar.pieces())
+            counted = [p.long for p in app.status_bar.pieces() if p.long.endswith(("plugin", "plugins"))]
+            assert counted == [f"{len(app.plugins)} plugin{'s' if len(app.plugins) != 1 else ''}"]
             track = app.session.tracks[0]  # the beat that plays on a fresh start
             for _ in range(3):  # all -> preview -> the plugin
                 await pilot.press("o")
