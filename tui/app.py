@@ -596,9 +596,12 @@ class StepistaApp(App):
         choice = choices[(here + 1) % len(choices)]
         label = choice.label
         if choice.spec is not None and label is None:
+            if self.link is None or not self.link.connected:
+                self.notify(f"cannot open {choice.spec}: the engine is not connected", severity="error")
+                return
             try:
                 label = (await self.link.request({"op": "open", "spec": choice.spec}))["output"]
-            except (EngineError, AttributeError) as exc:
+            except EngineError as exc:
                 self.notify(f"cannot open {choice.spec}: {exc}", severity="error")
                 return
         track.output = label

@@ -72,7 +72,7 @@ def adopt(track: Track, result: AskResult) -> Adopted:
         if getattr(request, name) is not None:
             setattr(params, name, getattr(request, name))
     params.bars = request.bars
-    params.octave, params.length = (track.params.octave, params.length)
+    params.octave = track.params.octave  # a brief has no octave words: the performer's stays
     track.record()
     track.style, track.part, track.params = request.style, part, params
     track.add_take(clip)
