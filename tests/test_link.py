@@ -5,9 +5,6 @@ start/stop sync works both ways, peers come and go. Each module runs in a privat
 namespace when it can, so no other Link peer on the machine joins in.
 """
 
-import asyncio
-import bisect
-import threading
 import time
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from enginefix import EngineProcess, wait_until
 from jackserver import JackServer, MidiRecorder, jackd_path
 from linkhut import LinkHut, private_link_network, require_linkhut
+from linkpeer import LinkPeer
 
 pytestmark = pytest.mark.skipif(jackd_path() is None, reason="jackd is not installed (Debian jackd2)")
 
@@ -45,46 +43,6 @@ def rec(server):
         yield r
 
 
-class LinkSampler:
-    """An aalink peer of the test's own, sampling (host µs, beat) every few ms, to read the
-    session beat at which a recorded note arrived."""
-
-    def __init__(self) -> None:
-        self.samples: list[tuple[int, float]] = []
-        self.stop = threading.Event()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
-        self.thread.start()
-        assert self.ready.wait(5)
-
-    async def _run(self) -> None:
-        import aalink
-        from stepista.engine.clock import _micros
-        link = aalink.Link(120.0)
-        link.quantum = 4.0
-        link.enabled = True
-        self.link = link
-        self.ready.set()
-        while not self.stop.is_set():
-            a = _micros(link.time)
-            beat = link.beat
-            b = _micros(link.time)
-            if b - a < 50:
-                self.samples.append(((a + b) // 2, beat))
-            await asyncio.sleep(0.003)
-        link.enabled = False
-
-    def beat_at(self, t_us: int) -> float:
-        times = [t for t, _ in self.samples]
-        i = min(max(bisect.bisect(times, t_us), 1), len(times) - 1)
-        (t0, b0), (t1, b1) = self.samples[i - 1], self.samples[i]
-        return b0 + (b1 - b0) * (t_us - t0) / (t1 - t0)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-
-
 def status(engine, c):
     return c.request({"op": "status"})
 
@@ -107,7 +65,7 @@ def test_tempo_follows_linkhut_within_a_beat(server, hut, rec, tmp_path):
 
 
 def test_notes_land_on_the_session_grid_in_phase(server, hut, rec, tmp_path):
-    sampler = LinkSampler()
+    sampler = LinkPeer()
     try:
         with EngineProcess(tmp_path, "--link", "--output", f"jack:lp,connect={rec.name}",
                            env=server.env) as engine, engine.client() as c:
@@ -164,3 +122,21 @@ def test_two_stepistas_share_tempo_and_peers_come_and_go(server, tmp_path):
             beat_a = status(a, ca)["clock"]["phase"]
             beat_b = status(b, cb)["clock"]["phase"]
             assert abs(beat_a - beat_b) < 0.2 or abs(abs(beat_a - beat_b) - 4) < 0.2
+
+
+def test_a_peer_that_joins_while_stepista_plays_learns_that_the_session_plays(server, tmp_path):
+    # Link 3.0 forgets the start/stop state a joining peer saw before it joined; Stepista says
+    # "playing" again when a peer joins, so LinkHut (or a plugin instance) starts at once
+    with EngineProcess(tmp_path, "--link", "--output", "preview", env=server.env) as engine, \
+            engine.client() as c:
+        assert c.request({"op": "start"})["ok"]
+        assert wait_until(lambda: status(engine, c)["playing"], timeout=2)
+        beat = status(engine, c)["clock"]["beat"]
+        with LinkHut(jack_server=server.name) as hut:
+            hut.toggle_sync()  # start/stop sync on before it joins
+            hut.enable()
+            hut.wait_for(lambda s: s.peers >= 1, timeout=10)
+            assert hut.wait_for(lambda s: s.playing, timeout=3).playing
+        # Stepista played on, on the same timeline (saying "playing" again moved no beat)
+        now = status(engine, c)
+        assert now["playing"] and now["clock"]["beat"] > beat

@@ -136,6 +136,21 @@ class LinkClock(Clock):
         self._link.start_stop_sync_enabled = start_stop_sync
         self._link.enabled = True
         self._running = False  # our own transport, used when start/stop sync is off
+        self._peers_seen = 0
+        self._link.set_num_peers_callback(self._peers_changed)
+
+    def _peers_changed(self, count: int) -> None:
+        """When a peer joins while the session plays, say again that it plays.
+
+        Link (3.0) resets a peer's start/stop state when it joins a session and learns the
+        session's only when it changes next, so a plugin instance or an app joining a playing
+        session would stay stopped until someone pressed stop and play. Saying "playing" again
+        changes nothing for the peers that play already (the timeline is untouched) and starts
+        the newcomers on the session's beat. Called by aalink on the event loop.
+        """
+        if count > self._peers_seen and self.start_stop_sync and self._link.playing:
+            self._link.playing = True
+        self._peers_seen = count
 
     def timeline(self) -> Timeline:
         link = self._link
