@@ -6,7 +6,7 @@
 namespace testhost {
 
 // Options that take no value.
-static bool isFlag(const std::string& name) { return name == "realtime"; }
+static bool isFlag(const std::string& name) { return name == "realtime" || name == "host-stopped"; }
 
 Args::Args(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {

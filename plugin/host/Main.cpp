@@ -16,6 +16,7 @@ const char* usage =
     "           [--start-ppq X] [--wait-clip SEQ] [--timeout SEC] [--wait-port-file F]\n"
     "           [--state-in F] [--state-out F] [--jump AT_SEC:TO_PPQ]... [--stop-at SEC]\n"
     "           [--tempo-at SEC:BPM]... [--loop START_PPQ:END_PPQ] [--realtime]\n"
+    "           [--host-stopped]\n"
     "       stepista_testhost bench BUNDLE --state-in F [--sr 48000] [--block 64] [--seconds 60]\n"
     "       stepista_testhost state BUNDLE --out F [--pattern small|dense] [--sync 0|1|2]\n";
 

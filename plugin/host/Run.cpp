@@ -1,5 +1,10 @@
 // `run` and `bench`: the transport driven block by block, as fast as the CPU allows (or in real
 // time with --realtime), the plugin's MIDI printed or its processBlock timed.
+//
+// In real time each event also carries "us": the host time (the clock Ableton Link reads) at
+// which its sample is due on the schedule the blocks are paced by, so a test can read the
+// Link session's beat at that moment. --host-stopped keeps the host's transport stopped (the
+// plugin's Auto sync mode then follows Link).
 #include "Commands.h"
 #include "HostedPlugin.h"
 #include "Json.h"
@@ -7,6 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -102,9 +109,32 @@ int waitForClip(HostedPlugin& plugin, Probe& probe, const juce::String& id, int 
     return 0;
 }
 
-juce::String eventJson(juce::int64 sample, const juce::MidiMessageMetadata& event) {
+// Host time in microseconds on Link's clock: CLOCK_MONOTONIC_RAW on Linux (never slewed by
+// NTP), the steady clock elsewhere.
+juce::int64 hostMicros() {
+#if defined(CLOCK_MONOTONIC_RAW)
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC_RAW, &now);
+    return juce::int64(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+#else
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now().time_since_epoch()).count();
+#endif
+}
+
+// Sleeps until `micros` on hostMicros()'s clock.
+void sleepUntilMicros(juce::int64 micros) {
+    for (auto left = micros - hostMicros(); left > 0; left = micros - hostMicros())
+        std::this_thread::sleep_for(std::chrono::microseconds(left));
+}
+
+// usAt < 0: no time (a run as fast as the CPU allows).
+juce::String eventJson(juce::int64 sample, const juce::MidiMessageMetadata& event, juce::int64 usAt) {
     juce::String line("{\"sample\":");
-    line << juce::String(sample) << ",\"status\":" << int(event.data[0]);
+    line << juce::String(sample);
+    if (usAt >= 0)
+        line << ",\"us\":" << juce::String(usAt);
+    line << ",\"status\":" << int(event.data[0]);
     line << ",\"data1\":" << (event.numBytes > 1 ? int(event.data[1]) : 0);
     line << ",\"data2\":" << (event.numBytes > 2 ? int(event.data[2]) : 0) << "}";
     return line;
@@ -154,18 +184,22 @@ int run(const Args& args) {
     const auto cues = cuesFrom(args, setup.sampleRate);
     size_t nextCue = 0;
     const bool realtime = args.has("realtime");
-    const auto started = std::chrono::steady_clock::now();
+    const auto startedUs = hostMicros();
+    const auto dueUs = [&](juce::int64 sample) {
+        return startedUs + juce::int64(std::llround(1.0e6 * double(sample) / setup.sampleRate));
+    };
     juce::MidiBuffer midi;
     juce::int64 done = 0, events = 0, noteOns = 0, noteOffs = 0, blocks = 0;
     head.samples = 0;
-    head.playing = true;
+    head.playing = !args.has("host-stopped");
     while (done < setup.totalSamples) {
         while (nextCue < cues.size() && cues[nextCue].atSample <= done)
             apply(cues[nextCue++], head);
         const int n = int(std::min<juce::int64>(setup.block, setup.totalSamples - done));
         plugin.process(n, midi);
         for (const auto event : midi) {
-            emit(eventJson(done + event.samplePosition, event));
+            const auto sample = done + event.samplePosition;
+            emit(eventJson(sample, event, realtime ? dueUs(sample) : -1));
             ++events;
             const auto kind = event.data[0] & 0xF0;
             noteOns += kind == 0x90 && event.numBytes > 2 && event.data[2] > 0;
@@ -175,7 +209,7 @@ int run(const Args& args) {
         if (++blocks % pumpEveryBlocks == 0)
             pump();
         if (realtime)
-            std::this_thread::sleep_until(started + std::chrono::duration<double>(done / setup.sampleRate));
+            sleepUntilMicros(dueUs(done));
     }
     reportHello(probe, id, port);
     if (args.has("state-out"))
