@@ -29,8 +29,10 @@ LEAD_US = round(1e6 * BLOCK / RATE)
 TOLERANCE_US = 2000
 """A note-on within 2 ms of its session beat (the callback's wake-up jitter in a paced host;
 measured here: 0.07-0.16 ms early)."""
-GAP_SAMPLES = 5
-"""Consecutive beats this close to 28,800 samples apart (measured here: within 3)."""
+GAP_SAMPLES = 24
+"""Consecutive beats within 0.5 ms of 28,800 samples apart (measured here: within 3 samples;
+the margin is for a loaded machine, where a late block moves the beat line by up to half a
+sample per block)."""
 
 HOST_MODE, LINK_MODE, AUTO_MODE = 0, 1, 2
 
