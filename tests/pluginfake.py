@@ -8,6 +8,7 @@ decoded, and drops (and counts) what the protocol says to drop.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import struct
 import threading
@@ -51,17 +52,23 @@ class ReceivedClip:
                       for s, d, p, v in self.notes)
 
 
+_RUNS = itertools.count(1)
+
+
 class FakeInstance:
     """One instance. ``ack`` False: clips are taken but never acknowledged; ``ignore_clips``
     N: the first N clip datagrams are lost (as if dropped on the way); ``answer_pings``
     False: pings go unanswered."""
 
     def __init__(self, name: str = "", ident: str | None = None, *, port: int | None = None,
-                 ack: bool = True, ignore_clips: int = 0, answer_pings: bool = True) -> None:
+                 ack: bool = True, ignore_clips: int = 0, answer_pings: bool = True,
+                 run: int | None = None) -> None:
         self.sock = _bind(port)
         self.port = self.sock.getsockname()[1]
         self.id = ident or f"{0xfa0000 + self.port:08x}"
         self.name = name or f"Stepista {self.port - FIRST_PORT + 1}"
+        # hello's run: new for each instance (0: an instance that does not send it)
+        self.run = next(_RUNS) if run is None else run
         self.ack, self.ignore_clips, self.answer_pings = ack, ignore_clips, answer_pings
         self.clips: list[ReceivedClip] = []  # accepted, in order
         self.clip_datagrams: list[bytes] = []  # every clip datagram that arrived, raw
@@ -174,7 +181,7 @@ class FakeInstance:
         hello = OscMessageBuilder("/stepista/hello")
         for value, tag in ((self.id, "s"), (self.name, "s"), (self.port, "i"), (1, "i"),
                            (self.playing_seq, "i"), (0, "i"), (self.dropped, "i"),
-                           (1 if self.playing else 0, "i")):
+                           (1 if self.playing else 0, "i")) + (((self.run, "i"),) if self.run else ()):
             hello.add_arg(value, tag)
         return hello.build().dgram
 

@@ -110,6 +110,10 @@ def test_exact_triplets_and_quintuplets_and_state_saved_and_restored(tmp_path):
         restored = host.finish()
     assert restored.events == live.events
     assert restored.hello is None or restored.hello["seq"] == 7
+    # the same instance (its id saved with the project), but a new run: the app can tell it
+    # was reloaded and send it the loop it plays now
+    assert restored.hello["id"] == live.hello["id"]
+    assert 0 < restored.hello["run"] != live.hello["run"]
 
 
 # -- robustness --------------------------------------------------------------------------------

@@ -221,21 +221,55 @@ def test_two_tracks_on_one_instance_play_as_one_loop(notices):
         out.close()
 
 
-def test_a_plugin_that_comes_back_is_sent_its_loop_again(notices, monkeypatch):
+def drums_playing(notices, monkeypatch, lost_s: float = plugin_module.LOST_S):
+    """An output to a fake instance "Drums" that has taken one loop; pings every 50 ms."""
     monkeypatch.setattr(plugin_module, "KEEPALIVE_S", 0.05)
-    monkeypatch.setattr(plugin_module, "LOST_S", 0.3)
+    monkeypatch.setattr(plugin_module, "LOST_S", lost_s)
     fake = FakeInstance(name="Drums")
-    port, ident = fake.port, fake.id
     out = opened("Drums", notices)
     out.set_loop("d1", one_note(), Start())
     assert fake.wait(lambda f: f.clips)
+    return fake, out
+
+
+def test_a_plugin_that_comes_back_is_sent_its_loop_again(notices, monkeypatch):
+    fake, out = drums_playing(notices, monkeypatch, lost_s=0.3)
     fake.close()  # the DAW unloads it
     assert _eventually(lambda: out.status.startswith("no answer"), timeout=3)
     assert notices[-1] == ("plugin 'Drums' stopped answering on 127.0.0.1:"
-                           f"{port}; its loop is sent again when it answers")
-    with FakeInstance(name="Drums", ident=ident) as back:  # reloaded with its project
+                           f"{fake.port}; its loop is sent again when it answers")
+    with FakeInstance(name="Drums", ident=fake.id) as back:  # reloaded with its project
         assert back.wait(lambda f: f.clips, timeout=3)
         assert back.last.beats() == [(0, 1, 60, 100)] and back.last.start == NEXT_QUANTUM
         assert _eventually(lambda: out.status == "ok")
-        assert f"answers again on 127.0.0.1:{back.port}" in notices[-1]
+        assert f"was loaded again on 127.0.0.1:{back.port}" in notices[-1]  # a new run
+    out.close()
+
+
+def test_a_plugin_that_was_only_silent_answers_again_and_is_sent_its_loop(notices, monkeypatch):
+    """The same run after a silence (a DAW that hung for a while): "answers again"."""
+    fake, out = drums_playing(notices, monkeypatch, lost_s=0.3)
+    fake.close()
+    assert _eventually(lambda: out.status.startswith("no answer"), timeout=3)
+    with FakeInstance(name="Drums", ident=fake.id, port=fake.port, run=fake.run) as back:
+        assert back.wait(lambda f: f.clips, timeout=3)
+        assert notices[-1] == ("plugin 'Drums' answers again on 127.0.0.1:"
+                               f"{fake.port}: sent it track d1's loop again")
+    out.close()
+
+
+def test_a_plugin_reloaded_before_it_is_missed_is_sent_its_loop_again(notices, monkeypatch):
+    """Reloaded within the keepalive, on the same port, with the same id: only hello's run
+    tells; the output sends the loop again (the reloaded plugin plays what its project saved)."""
+    fake, out = drums_playing(notices, monkeypatch)
+    fake.close()
+    with FakeInstance(name="Drums", ident=fake.id, port=fake.port) as back:
+        assert back.run != fake.run
+        assert back.wait(lambda f: f.clips, timeout=3)
+        assert back.last.beats() == [(0, 1, 60, 100)] and back.last.start == NEXT_QUANTUM
+        assert notices[-1] == ("plugin 'Drums' was loaded again on 127.0.0.1:"
+                               f"{fake.port}: sent it track d1's loop again")
+        clips = len(back.clips)
+        time.sleep(0.3)  # six more keepalives from the same run: nothing more is sent
+        assert len(back.clips) == clips
     out.close()

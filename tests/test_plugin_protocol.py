@@ -159,6 +159,8 @@ def test_a_hello_and_an_ack_read_back():
         Instance("0a1b2c3d", "Drums", 47802, 1, 5, 1, 0, True)
     later = hello("0a1b2c3d", "Drums", 47802, 2, 5, 1, 3, 0, "more", 9, tags=",ssiiiiiisi")
     assert read_reply(later) == Instance("0a1b2c3d", "Drums", 47802, 2, 5, 1, 3, False)
+    with_run = hello("0a1b2c3d", "Drums", 47802, 1, 5, 1, 0, 1, 77, "more", tags=",ssiiiiiiis")
+    assert read_reply(with_run).run == 77  # version 1's ninth argument; 0 when absent, above
     from pythonosc.osc_message_builder import OscMessageBuilder
     ack = OscMessageBuilder("/stepista/ack")
     for tag, value in (("s", "0a1b2c3d"), ("i", -4), ("i", 0)):

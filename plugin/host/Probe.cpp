@@ -20,7 +20,7 @@ juce::String HelloInfo::json() const {
     return "{\"id\":" + quoted(id) + ",\"name\":" + quoted(name) + ",\"port\":" + juce::String(port)
            + ",\"protocol\":" + juce::String(protocol) + ",\"seq\":" + juce::String(seq)
            + ",\"sync\":" + juce::String(sync) + ",\"dropped\":" + juce::String(dropped)
-           + ",\"playing\":" + juce::String(playing) + "}";
+           + ",\"playing\":" + juce::String(playing) + ",\"run\":" + juce::String(run) + "}";
 }
 
 Probe::Probe() : socket_(false) {
@@ -53,6 +53,8 @@ void Probe::oscMessageReceived(const juce::OSCMessage& message) {
         int* fields[] = {&h.port, &h.protocol, &h.seq, &h.sync, &h.dropped, &h.playing};
         for (int i = 0; i < 6; ++i)
             *fields[i] = message[i + 2].getInt32();
+        if (message.size() > 8 && message[8].isInt32())
+            h.run = message[8].getInt32();
         hellos_.push_back(h);
     } else if (address == "/stepista/ack" && hasTypes(message, "sii")) {
         acks_.push_back({message[0].getString(), message[1].getInt32(), message[2].getInt32()});

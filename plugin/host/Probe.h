@@ -16,6 +16,7 @@ namespace testhost {
 struct HelloInfo final {
     juce::String id, name;
     int port = 0, protocol = 0, seq = 0, sync = 0, dropped = 0, playing = 0;
+    int run = 0;  // 0 from an instance that does not send it
     juce::String json() const;
 };
 

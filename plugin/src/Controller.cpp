@@ -6,6 +6,7 @@ namespace stepista {
 
 Controller::Controller(Player& player, TransportSync& sync)
     : player_(player), sync_(sync), id_(InstanceState::makeId()),
+      run_(uint32_t(juce::Random::getSystemRandom().nextInt(0x7ffffffe)) + 1u),
       inbox_([this](wire::Request&& request) { handle(std::move(request)); }) {
     {
         std::lock_guard<std::mutex> hold(lock_);
@@ -96,6 +97,7 @@ void Controller::helloTo(int port) {
     hello.sync = int(sync_.mode());
     hello.dropped = inbox_.dropped();
     hello.playing = player_.transportRunning();
+    hello.run = run_;
     if (hello.port != 0 && outbox_.hello(port, hello))
         lastHello_ = juce::Time::getCurrentTime();
 }

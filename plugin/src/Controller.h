@@ -59,6 +59,7 @@ private:
     TransportSync& sync_;
     mutable std::mutex lock_;
     juce::String id_, name_;
+    const uint32_t run_;  // hello's `run`: 1..2^31-1, drawn once per instance
     std::unique_ptr<Clip> lastClip_;  // a copy of the last clip taken: what a saved project plays
     int32_t lastQuantum_ = 1;
     std::map<int, uint32_t> lastSeq_;  // by reply port

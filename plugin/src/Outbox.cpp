@@ -30,6 +30,7 @@ bool Outbox::hello(int toPort, const Hello& h) {
     message.addInt32(h.sync);
     message.addInt32(saturated(h.dropped));
     message.addInt32(h.playing ? 1 : 0);
+    message.addInt32(wireInt(h.run));
     return send(toPort, message);
 }
 

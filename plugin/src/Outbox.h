@@ -16,6 +16,7 @@ struct Hello final {
     int sync = 0;          // SyncMode
     uint32_t dropped = 0;
     bool playing = false;  // the transport it follows is running
+    uint32_t run = 0;      // drawn when the instance starts: a reloaded plugin has a new one
 };
 
 class Outbox final {

@@ -10,7 +10,8 @@ A clip the instance does not acknowledge within :data:`ACK_WAIT_S` is sent again
 ``seq``, so a copy that did arrive is ignored), up to :data:`SEND_TRIES` times; then a notice
 says so. The output pings its instance every :data:`KEEPALIVE_S`; one that falls silent is
 marked lost, looked for again (by id, on every port, when it was named by name or id), and
-sent its loop again when it answers, so a plugin reloaded by the DAW loses no music.
+sent its loop again when it answers, so a plugin reloaded by the DAW loses no music; so is one
+whose hello carries a new ``run`` (reloaded within the keepalive, on the same port).
 """
 
 from __future__ import annotations
@@ -213,7 +214,11 @@ class PluginOutput(LoopOutput):
         if not self._is_mine(hello):
             return []
         moved = hello.port != self.port
-        came_back = self._lost or moved
+        # a new run: the DAW loaded the plugin again (a project reopened), perhaps within the
+        # keepalive and on the same port; it plays what its project saved, maybe not our loop
+        reloaded = (self.instance is not None and hello.run != 0
+                    and hello.run != self.instance.run)
+        came_back = self._lost or moved or reloaded
         self.instance, self.port, self._lost = hello, hello.port, False
         self._heard = time.monotonic()
         self.status = "ok"
@@ -225,7 +230,8 @@ class PluginOutput(LoopOutput):
         self._send(sending)
         self._unanswered = False
         if came_back:
-            return [f"{self._who()} answers again on {HOST}:{self.port}: sent it"
+            how = "was loaded again" if reloaded else "answers again"
+            return [f"{self._who()} {how} on {HOST}:{self.port}: sent it"
                     f" {_tracks(self._loops)}'s loop again"]
         return []
 

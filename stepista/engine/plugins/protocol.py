@@ -236,6 +236,8 @@ class Instance:
     sync: int
     dropped: int
     playing: bool
+    run: int = 0
+    """Drawn when the instance starts: a reloaded plugin has a new one (0: not said)."""
 
     def to_json(self) -> dict:
         return {"id": self.id, "name": self.name, "port": self.port, "protocol": self.protocol,
@@ -267,15 +269,16 @@ def read_reply(datagram: bytes) -> Instance | Ack | None:
     except Exception:  # python-osc raises ParseError, but also ValueError and IndexError
         return None
     if message.address == "/stepista/hello" and tags.startswith(",ssiiiiii"):
-        return _instance(message.params[:8])
+        run = message.params[8] if tags[9:10] == "i" else 0
+        return _instance(message.params[:8], run)
     if message.address == "/stepista/ack" and tags.startswith(",sii"):
         ident, seq, accepted = message.params[:3]
         return Ack(ident, seq, accepted == 1) if _ID.fullmatch(ident) else None
     return None
 
 
-def _instance(params: list) -> Instance | None:
+def _instance(params: list, run: int) -> Instance | None:
     ident, name, port, protocol, seq, sync, dropped, playing = params
     if not _ID.fullmatch(ident) or port not in PORTS or protocol < 1:
         return None
-    return Instance(ident, name, port, protocol, seq, sync, dropped, playing == 1)
+    return Instance(ident, name, port, protocol, seq, sync, dropped, playing == 1, max(run, 0))
