@@ -76,16 +76,19 @@ class EngineLink:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def close(self) -> None:
-        """Say goodbye (the engine cuts our tracks) and stop."""
+        """Say goodbye (the engine cuts our tracks) and stop. Safe to call twice; the task
+        stops and the connection drops even when this is cancelled during the goodbye."""
         self._closing = True
-        if self.connected:
-            try:
-                await asyncio.wait_for(self._send({"op": "bye"}), 1.0)
-            except (OSError, asyncio.TimeoutError, EngineError):
-                pass
-        if self._task is not None:
-            self._task.cancel()
-        self._drop_connection()
+        try:
+            if self.connected:
+                try:
+                    await asyncio.wait_for(self._send({"op": "bye"}), 1.0)
+                except (OSError, asyncio.TimeoutError, EngineError):
+                    pass
+        finally:
+            if self._task is not None:
+                self._task.cancel()
+            self._drop_connection()
 
     async def _run(self) -> None:
         delay = 0.2
@@ -120,6 +123,8 @@ class EngineLink:
     async def _serve(self) -> None:
         """Poll the status until the connection ends."""
         while not self._reader_task.done():
+            if self._closing:
+                return
             try:
                 self.on_status(await self.request({"op": "status"}))
             except EngineError as exc:
@@ -155,6 +160,7 @@ class EngineLink:
         try:
             await self._send({**message, "id": request_id})
             reply = await asyncio.wait_for(future, timeout)
+            _raise_if_cancelled()
         except asyncio.TimeoutError:
             raise EngineError(f"{message.get('op')}: no reply within {timeout:g} s") from None
         finally:
@@ -239,3 +245,12 @@ async def _listening(address: str) -> bool:
         return False
     writer.close()
     return True
+
+
+def _raise_if_cancelled() -> None:
+    """Python 3.11's ``asyncio.wait_for`` returns the result when the awaited future completes
+    in the same loop pass as the task is cancelled, and the cancellation is lost (fixed in
+    3.12). A link polling the engine every 100 ms then never stopped: raise it here."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
