@@ -35,18 +35,32 @@ def link() -> EngineLink:
     return made
 
 
-async def test_a_cancel_that_lands_with_the_reply_still_stops_the_request():
+async def test_a_cancel_that_lands_with_the_reply_still_stops_the_polling():
     # Python 3.11's wait_for returns a result that completes in the loop pass the task is
     # cancelled in, losing the cancellation: the link's polling task then never ended and
     # the test run hung at teardown
     engine = link()
-    task = asyncio.get_running_loop().create_task(engine.request({"op": "status"}))
-    await asyncio.sleep(0)  # the request is sent and waits for its reply
+    loop = asyncio.get_running_loop()
+    engine._reader_task = loop.create_future()  # the connection stays up
+    task = loop.create_task(engine._serve())
+    await asyncio.sleep(0)  # the status request is sent and waits for its reply
     (future,) = engine._pending.values()
     future.set_result({"id": 1, "ok": True})
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
-        await task
+        await asyncio.wait_for(task, 1.0)
+
+
+async def test_polling_ends_when_the_link_closes():
+    engine = link()
+    loop = asyncio.get_running_loop()
+    engine._reader_task = loop.create_future()
+    task = loop.create_task(engine._serve())
+    await asyncio.sleep(0)
+    engine._closing = True
+    (future,) = engine._pending.values()
+    future.set_result({"id": 1, "ok": True})
+    await asyncio.wait_for(task, 1.0)  # returns, no ConnectionError
 
 
 async def test_a_reply_that_comes_first_is_returned():

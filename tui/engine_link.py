@@ -126,7 +126,9 @@ class EngineLink:
             if self._closing:
                 return
             try:
-                self.on_status(await self.request({"op": "status"}))
+                status = await self.request({"op": "status"})
+                _raise_if_cancelled()
+                self.on_status(status)
             except EngineError as exc:
                 if not self.connected:
                     raise
@@ -160,7 +162,6 @@ class EngineLink:
         try:
             await self._send({**message, "id": request_id})
             reply = await asyncio.wait_for(future, timeout)
-            _raise_if_cancelled()
         except asyncio.TimeoutError:
             raise EngineError(f"{message.get('op')}: no reply within {timeout:g} s") from None
         finally:
@@ -250,7 +251,8 @@ async def _listening(address: str) -> bool:
 def _raise_if_cancelled() -> None:
     """Python 3.11's ``asyncio.wait_for`` returns the result when the awaited future completes
     in the same loop pass as the task is cancelled, and the cancellation is lost (fixed in
-    3.12). A link polling the engine every 100 ms then never stopped: raise it here."""
+    3.12). The link's own polling task then never stopped: raise it there. (Only there: a task
+    of Textual's may go on after a cancellation it chose to swallow.)"""
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
