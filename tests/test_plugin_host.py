@@ -207,7 +207,7 @@ def test_pedalboard_loads_the_plugin_as_an_instrument_and_renders_silence():
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     # an instrument, not an effect; its audio output is silent (a MIDI source)
-    assert run.stdout.split("\n")[-2] == f"True False (2, {RATE}) 0.0"
+    assert run.stdout.splitlines()[-1] == f"True False (2, {RATE}) 0.0"
 
 
 def test_a_late_clear_never_silences_a_newer_clip():

@@ -31,10 +31,10 @@ def test_eight_instances_are_found_at_once_each_as_itself():
     # another instance may be listening in the range (a real plugin, a straggler of an earlier
     # test): each fake must be found, once, as itself
     ports = {f.port for f in fakes}
-    ours = sorted((i.id, i.name, i.port) for i in found if i.port in ports)
-    # the fakes take the first free ports, not necessarily in order: compare by port
-    assert ours == sorted((f.id, f.name, f.port) for f in fakes)
     ours = [i for i in found if i.port in ports]
+    # the fakes take the first free ports, not necessarily in order: compare by port
+    assert sorted((i.port, i.id, i.name) for i in ours) == \
+        sorted((f.port, f.id, f.name) for f in fakes)
     assert all(i.protocol == 1 and i.playing for i in ours)
 
 

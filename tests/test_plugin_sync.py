@@ -34,7 +34,7 @@ GAP_SAMPLES = 24
 the margin is for a loaded machine, where a late block moves the beat line by up to half a
 sample per block)."""
 
-HOST_MODE, LINK_MODE, AUTO_MODE = 0, 1, 2
+LINK_MODE, AUTO_MODE = 1, 2  # the plugin's sync modes (0 follows the host's transport alone)
 
 
 @pytest.fixture(scope="module")
